@@ -36,6 +36,11 @@ class ExternalDataResolver {
   absl::StatusOr<ir::TensorData> Resolve(const std::string& tensor_name, const ExternalDataRef& ref,
                                          int64_t expected_bytes);
 
+  // Checks (and maps) the file at `location` alone, with the same errors as Resolve.
+  absl::Status CheckLocation(const std::string& tensor_name, const std::string& location) {
+    return OpenInsideModelDir(tensor_name, location).status();
+  }
+
  private:
   absl::StatusOr<std::shared_ptr<const MappedFile>> OpenInsideModelDir(
       const std::string& tensor_name, const std::string& location);

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/mapped_file.h"
 #include "common/status_macros.h"
+#include "importer/constant_injection.h"
 #include "importer/graph_converter.h"
 #include "importer/schema_check.h"
 #include "importer/wire_scanner.h"
@@ -78,27 +79,63 @@ void HoistConstants(onnx::ModelProto& model) {
   while (nodes->size() > kept) nodes->RemoveLast();
 }
 
-// Runs ONNX's checker and strict shape inference; collects propagated shape values.
-absl::Status CheckAndInfer(onnx::ModelProto& model, const ImportOptions& options,
-                           ir::KnownValues* known) {
-  try {
-    if (options.run_checker) onnx::checker::check_model(model);
-    HoistConstants(model);
-    if (options.infer_shapes) {
-      onnx::ShapeInferenceOptions opts{/*check_type=*/true, /*error_mode=*/1,
-                                       /*enable_data_propagation=*/true};
-      std::unordered_map<std::string, onnx::TensorShapeProto> generated;
-      onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), opts, &generated);
-      for (const auto& [name, shape] : generated) {
-        std::vector<int64_t> values;
-        bool complete = true;
-        for (const auto& d : shape.dim()) {
-          if (!d.has_dim_value()) complete = false;
-          values.push_back(d.dim_value());
-        }
-        if (complete) known->emplace(name, std::move(values));
+// onnx::checker::check_model(ModelProto) as in ONNX 1.12, but with the model's folder set, so that
+// its check of external-data files looks next to the model rather than in the working directory.
+// (Our resolver has already vetted every location.) Throws onnx::checker::ValidationError.
+void RunChecker(const onnx::ModelProto& model, const std::string& model_dir) {
+  if (model.ir_version() <= 0) fail_check("the model's ir_version is not set");
+  if (model.ir_version() > onnx::IR_VERSION) {
+    fail_check("ir_version ", model.ir_version(), " is newer than this ONNX (", onnx::IR_VERSION, ")");
+  }
+  onnx::checker::CheckerContext ctx;
+  ctx.set_ir_version(static_cast<int>(model.ir_version()));
+  std::unordered_map<std::string, int> opsets;
+  for (const auto& o : model.opset_import()) opsets[o.domain()] = static_cast<int>(o.version());
+  ctx.set_opset_imports(opsets);
+  ctx.set_model_dir(model_dir);
+  onnx::checker::LexicalScopeContext lex;
+  onnx::checker::check_graph(model.graph(), ctx, lex);
+  if (model.ir_version() >= 8) onnx::checker::check_model_local_functions(model, ctx, lex);
+}
+
+// Vets every external-data location of the main graph before anything else touches the files.
+absl::Status CheckExternalLocations(const onnx::GraphProto& graph, ExternalDataResolver& resolver) {
+  for (const auto& t : graph.initializer()) {
+    if (t.data_location() != onnx::TensorProto::EXTERNAL) continue;
+    for (const auto& entry : t.external_data()) {
+      if (entry.key() == "location") {
+        TANDEM_RETURN_IF_ERROR(resolver.CheckLocation(t.name(), entry.value()));
       }
     }
+  }
+  return absl::OkStatus();
+}
+
+// Runs ONNX's strict shape inference; collects the values its data propagation computed.
+absl::Status InferShapes(onnx::ModelProto& model, ir::KnownValues* known) {
+  try {
+    onnx::ShapeInferenceOptions opts{/*check_type=*/true, /*error_mode=*/1,
+                                     /*enable_data_propagation=*/true};
+    std::unordered_map<std::string, onnx::TensorShapeProto> generated;
+    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), opts, &generated);
+    for (const auto& [name, shape] : generated) {
+      std::vector<int64_t> values;
+      bool complete = true;
+      for (const auto& d : shape.dim()) {
+        if (!d.has_dim_value()) complete = false;
+        values.push_back(d.dim_value());
+      }
+      if (complete) known->emplace(name, std::move(values));
+    }
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("ONNX shape inference rejected the model: ", e.what()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Check(const onnx::ModelProto& model, const std::string& model_dir) {
+  try {
+    RunChecker(model, model_dir);
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("ONNX rejected the model: ", e.what()));
   }
@@ -137,23 +174,37 @@ absl::StatusOr<ir::Model> Import(const uint8_t* data, size_t size,
   if (!proto.has_graph()) return absl::InvalidArgumentError("the model has no graph");
   TANDEM_ASSIGN_OR_RETURN(auto opsets, ReadOpsets(proto));
   TANDEM_RETURN_IF_ERROR(CheckNodeSchemas(proto.graph(), opsets, options.max_subgraph_depth));
-  ir::KnownValues known;
-  TANDEM_RETURN_IF_ERROR(CheckAndInfer(proto, options, &known));
-
   ExternalDataResolver resolver(model_dir);
+  TANDEM_RETURN_IF_ERROR(CheckExternalLocations(proto.graph(), resolver));
+  if (options.run_checker) TANDEM_RETURN_IF_ERROR(Check(proto, model_dir));
+  const int onnx_nodes = proto.graph().node_size();
+  HoistConstants(proto);
+
   ConvertOptions convert_options;
   convert_options.max_subgraph_depth = options.max_subgraph_depth;
   GraphConverter converter(opsets, &resolver, keep_alive, data,
                            stripped ? std::move(stripped->raw_data)
                                     : std::vector<std::optional<ByteRange>>{},
                            convert_options);
-  TANDEM_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> graph, converter.ConvertMain(proto.graph()));
-  TANDEM_RETURN_IF_ERROR(ir::VerifyGraph(*graph));
   ImportStats local;
-  local.onnx_nodes = proto.graph().node_size();
-  if (options.fold_constants) {
-    TANDEM_ASSIGN_OR_RETURN(graph, ir::FoldConstants(*graph, known, &local.fold));
+  local.onnx_nodes = onnx_nodes;
+  std::unique_ptr<ir::Graph> graph;
+  // Infer → convert → fold, and again while folding makes constant what inference lacked
+  // (see constant_injection.h). Each round removes nodes, so few rounds are ever needed.
+  constexpr int kMaxRounds = 4;
+  for (int round = 0;; ++round) {
+    ir::KnownValues known;
+    if (options.infer_shapes) TANDEM_RETURN_IF_ERROR(InferShapes(proto, &known));
+    TANDEM_ASSIGN_OR_RETURN(graph, converter.ConvertMain(proto.graph()));
     TANDEM_RETURN_IF_ERROR(ir::VerifyGraph(*graph));
+    if (!options.fold_constants) break;
+    ir::FoldStats fold;
+    TANDEM_ASSIGN_OR_RETURN(graph, ir::FoldConstants(*graph, known, &fold));
+    TANDEM_RETURN_IF_ERROR(ir::VerifyGraph(*graph));
+    local.fold.folded_values += fold.folded_values;
+    local.fold.removed_nodes = local.onnx_nodes - graph->num_nodes();
+    if (round + 1 == kMaxRounds || !options.infer_shapes || !HasUnknownShapes(*graph)) break;
+    if (InjectFoldedConstants(*graph, proto) == 0) break;
   }
   CountBytes(*graph, &local);
   if (stats) *stats = local;
