@@ -52,6 +52,11 @@ absl::StatusOr<std::shared_ptr<const MappedFile>> MappedFile::FromDescriptor(
       new MappedFile(static_cast<const uint8_t*>(addr), size, true, path));
 }
 
+void MappedFile::ReleaseResidentPages() const {
+  // Read-only and never written, so discarding the pages loses nothing.
+  if (mapped_) ::madvise(const_cast<uint8_t*>(data_), size_, MADV_DONTNEED);
+}
+
 MappedFile::~MappedFile() {
   if (mapped_) ::munmap(const_cast<uint8_t*>(data_), size_);
 }

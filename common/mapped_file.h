@@ -28,6 +28,11 @@ class MappedFile {
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
 
+  // Drops this process's resident pages of the mapping (they stay in the page cache); a later
+  // access faults them back in. Used after scanning headers so that only the weights actually
+  // computed on count towards resident memory.
+  void ReleaseResidentPages() const;
+
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }

@@ -211,7 +211,9 @@ absl::StatusOr<ir::Model> Import(const uint8_t* data, size_t size,
 
   ir::Model model;
   model.path = name;
-  model.producer = absl::StrCat(proto.producer_name(), " ", proto.producer_version());
+  model.producer = proto.producer_version().empty()
+                       ? proto.producer_name()
+                       : absl::StrCat(proto.producer_name(), " ", proto.producer_version());
   model.ir_version = proto.ir_version();
   model.graph = std::move(graph);
   return model;
@@ -224,6 +226,8 @@ absl::StatusOr<ir::Model> ImportModel(const std::string& path, const ImportOptio
   auto file = MappedFile::Open(path);
   if (!file.ok()) return file.status();
   auto model = Import((*file)->data(), (*file)->size(), *file, DirName(path), path, options, stats);
+  // The header scan faulted in pages around every tensor header (read-ahead), weights included.
+  (*file)->ReleaseResidentPages();
   if (!model.ok()) return Prefix(path, model.status());
   return model;
 }

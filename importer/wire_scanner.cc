@@ -119,7 +119,6 @@ std::optional<StrippedModel> StripInitializerPayloads(absl::Span<const uint8_t> 
                                                       size_t min_size) {
   Stripper stripper(model.data(), min_size);
   StrippedModel out;
-  out.bytes.reserve(model.size() < (1 << 20) ? model.size() : (1 << 20));
   if (!stripper.Copy(model.data(), model.data() + model.size(), 0, &out.bytes)) {
     return std::nullopt;
   }

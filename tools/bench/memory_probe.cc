@@ -7,7 +7,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
+#include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <vector>
 
@@ -60,6 +63,33 @@ bool ResetPeakRss() {
   return static_cast<bool>(clear);
 }
 
+int64_t MappedRss(const std::vector<std::string>& paths) {
+  std::set<std::string> wanted;
+  for (const std::string& p : paths) {
+    char buf[PATH_MAX];
+    if (::realpath(p.c_str(), buf) != nullptr) wanted.insert(buf);
+  }
+  std::ifstream smaps("/proc/self/smaps");
+  if (!smaps) return -1;
+  int64_t total = 0;
+  bool in_wanted = false;
+  std::string line;
+  while (std::getline(smaps, line)) {
+    // A mapping header is "start-end perms offset dev inode [path]"; field lines are "Key: value".
+    std::istringstream in(line);
+    std::string range, perms, offset, dev, inode, path;
+    if (line.find(':') > line.find(' ') && (in >> range >> perms >> offset >> dev >> inode) &&
+        range.find('-') != std::string::npos) {
+      std::getline(in >> std::ws, path);
+      in_wanted = wanted.count(path) > 0;
+      continue;
+    }
+    int64_t rss = 0;
+    if (in_wanted && ParseKiB(line, "Rss", &rss)) total += rss;
+  }
+  return total;
+}
+
 int64_t PageCacheBytes(const std::string& path) {
   int64_t resident = -1;
   WithFile(path, [&](int fd, size_t size) {
@@ -83,9 +113,8 @@ int64_t PageCacheBytes(const std::string& path) {
 }
 
 bool EvictFromPageCache(const std::string& path) {
-  return WithFile(path, [](int fd, size_t) {
-    return ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0;
-  });
+  return WithFile(
+      path, [](int fd, size_t) { return ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0; });
 }
 
 }  // namespace tandem::bench

@@ -5,6 +5,7 @@
 // arrives with the partitioner (issue 5); until then the bare form prints the summary and says
 // that no plan is made. Exit status: 0 on success, 1 when the model does not import (the
 // importer's message is printed), 2 for a usage error.
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -56,11 +57,29 @@ int Summary(const std::string& path, bool say_no_partitioner) {
   return 0;
 }
 
+// Abseil spells flags with underscores; accept the dashed spelling (--print-graph) too.
+std::vector<std::string> DashesToUnderscores(int argc, char** argv) {
+  std::vector<std::string> out(argv, argv + argc);
+  for (size_t i = 1; i < out.size(); ++i) {
+    std::string& a = out[i];
+    if (a == "--") break;
+    if (a.size() < 3 || a.compare(0, 2, "--") != 0) continue;
+    size_t end = std::min(a.find('='), a.size());
+    for (size_t c = 2; c < end; ++c) {
+      if (a[c] == '-') a[c] = '_';
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
-  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  std::vector<std::string> normalized = DashesToUnderscores(argc, argv);
+  std::vector<char*> argv_normalized;
+  for (std::string& a : normalized) argv_normalized.push_back(a.data());
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv_normalized.data());
   std::vector<std::string> positional(args.begin() + 1, args.end());
   if (!positional.empty() && positional[0] == "summary") {
     if (positional.size() != 2) {
@@ -74,7 +93,8 @@ int main(int argc, char** argv) {
     std::cerr << "usage:\n" << kUsage << "\n";
   } else {
     std::cerr << "partition-tool: unknown subcommand '" << positional[0]
-              << "' (only 'summary' exists so far)\nusage:\n" << kUsage << "\n";
+              << "' (only 'summary' exists so far)\nusage:\n"
+              << kUsage << "\n";
   }
   return 2;
 }

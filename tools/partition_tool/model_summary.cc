@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 namespace tandem::tools {
@@ -55,21 +56,47 @@ class Collector {
     s_->ops = SortedHistogram(main_ops_);
     s_->body_ops = SortedHistogram(body_ops_);
     for (const auto& [dtype, p] : by_dtype_) s_->params_by_dtype.push_back(p);
-    std::stable_sort(s_->params_by_dtype.begin(), s_->params_by_dtype.end(),
-                     [](const DTypeParams& a, const DTypeParams& b) { return a.bytes > b.bytes; });
+    std::sort(s_->params_by_dtype.begin(), s_->params_by_dtype.end(),
+              [](const DTypeParams& a, const DTypeParams& b) {
+                if (a.bytes != b.bytes) return a.bytes > b.bytes;
+                return ir::DTypeName(a.dtype) < ir::DTypeName(b.dtype);
+              });
   }
 
  private:
   void VisitValue(const Graph& g, const Value& v) {
     if (v.initializer) CountParameter(*v.initializer);
     if (v.kind == ValueKind::kOuterScope) return;  // counted in the graph that defines it
-    const ir::TensorInfo& info = v.info;
-    bool is_static = info.type == ir::ValueType::kTensor && info.shape.is_static();
-    if (is_static) return;
+    std::string why = WhyNotStatic(v.info);
+    if (why.empty()) return;
     if (static_cast<int>(s_->non_static.size()) < options_.max_listed) {
-      s_->non_static.push_back({v.name, info, g.name(), false});
+      s_->non_static.push_back({v.name, v.info, g.name(), false, std::move(why)});
     }
     ++s_->non_static_count;
+  }
+
+  // "" when the value is a tensor of fully static shape. The container type wins, because even a
+  // sequence of static tensors has a length known only at run time.
+  static std::string WhyNotStatic(const ir::TensorInfo& info) {
+    switch (info.type) {
+      case ir::ValueType::kTensor:
+        break;
+      case ir::ValueType::kSequence:
+        return "sequence";
+      case ir::ValueType::kOptional:
+      case ir::ValueType::kOptionalSequence:
+        return "optional";
+      case ir::ValueType::kOther:
+        return "non-tensor";
+    }
+    if (!info.shape.has_rank()) return "unknown rank";
+    for (const ir::Dim& d : info.shape.dims()) {
+      if (d.is_unknown()) return "unknown dim";
+    }
+    for (const ir::Dim& d : info.shape.dims()) {
+      if (d.is_symbolic()) return "symbolic dim";
+    }
+    return "";
   }
 
   void CountParameter(const ir::Tensor& t) {
@@ -111,6 +138,13 @@ std::string WithCommas(int64_t n) {
   return n < 0 ? "-" + out : out;
 }
 
+// "44.57": bytes in MiB with two decimals.
+std::string Mib(int64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.2f", static_cast<double>(bytes) / (1 << 20));
+  return buf;
+}
+
 std::string DomainName(const std::string& domain) { return domain.empty() ? "ai.onnx" : domain; }
 
 // Rows of cells in aligned columns, each line starting with `indent`, columns two spaces apart;
@@ -137,11 +171,17 @@ std::string Table(const std::vector<std::vector<std::string>>& rows, std::vector
   return out;
 }
 
+// "1 node", "2 nodes".
+std::string Count(int64_t n, const std::string& noun) {
+  return absl::StrCat(WithCommas(n), " ", noun, n == 1 ? "" : "s");
+}
+
 std::string ValueRows(const std::vector<NamedInfo>& values, bool with_graph) {
   std::vector<std::vector<std::string>> rows;
   for (const NamedInfo& v : values) {
     std::vector<std::string> row = {v.name, v.info.ToString()};
     if (v.has_default) row.push_back("(has default)");
+    if (!v.why.empty()) row.push_back(v.why);
     if (with_graph) row.push_back(absl::StrCat("in ", v.graph));
     rows.push_back(std::move(row));
   }
@@ -159,38 +199,40 @@ std::string Header(const ModelSummary& s) {
   for (const auto& [domain, version] : s.opsets) {
     absl::StrAppend(&opsets, opsets.empty() ? "" : ", ", DomainName(domain), " ", version);
   }
-  std::string out = Table(
-      {{"model", s.path.empty() ? "(in memory)" : s.path},
-       {"producer", s.producer.empty() ? "(none)" : s.producer},
-       {"ir_version", std::to_string(s.ir_version)},
-       {"opsets", opsets.empty() ? "(none)" : opsets},
-       {"graph", absl::StrCat(s.graph_name, ": ", WithCommas(s.main_nodes), " nodes, ",
-                              WithCommas(s.main_values), " values")}},
-      {}, /*indent=*/"");
+  std::string out = Table({{"model", s.path.empty() ? "(in memory)" : s.path},
+                           {"producer", s.producer.empty() ? "(none)" : s.producer},
+                           {"ir_version", std::to_string(s.ir_version)},
+                           {"opsets", opsets.empty() ? "(none)" : opsets},
+                           {"graph", absl::StrCat(s.graph_name, ": ", Count(s.main_nodes, "node"),
+                                                  ", ", Count(s.main_values, "value"))}},
+                          {}, /*indent=*/"");
   if (s.bodies > 0) {
     out.pop_back();
-    absl::StrAppend(&out, "; ", s.bodies, " nested bodies: ", WithCommas(s.body_nodes),
-                    " nodes, ", WithCommas(s.body_values), " values\n");
+    std::string bodies = s.bodies == 1 ? "1 nested body" : absl::StrCat(s.bodies, " nested bodies");
+    absl::StrAppend(&out, "; ", bodies, ": ", Count(s.body_nodes, "node"), ", ",
+                    Count(s.body_values, "value"), "\n");
   }
   return out;
 }
 
 std::string Parameters(const ModelSummary& s) {
-  std::string out = absl::StrCat("parameters  ", WithCommas(s.param_tensors), " tensors, ",
-                                 WithCommas(s.param_elements), " elements, ",
-                                 FormatBytes(s.param_bytes), "\n");
+  std::string out =
+      absl::StrCat("parameters  ", WithCommas(s.param_tensors), " tensors, ",
+                   WithCommas(s.param_elements), " elements, ", FormatBytes(s.param_bytes), "\n");
   if (s.param_tensors == 0) return out;
-  std::vector<std::vector<std::string>> rows = {{"dtype", "tensors", "elements", "bytes"}};
+  std::vector<std::vector<std::string>> rows = {{"dtype", "tensors", "elements", "MiB", "bytes"}};
   for (const DTypeParams& p : s.params_by_dtype) {
     rows.push_back({std::string(ir::DTypeName(p.dtype)), WithCommas(p.tensors),
-                    WithCommas(p.elements), FormatBytes(p.bytes)});
+                    WithCommas(p.elements), Mib(p.bytes), WithCommas(p.bytes)});
   }
-  absl::StrAppend(&out, Table(rows, {false, true, true, false}));
+  absl::StrAppend(&out, Table(rows, {false, true, true, true, true}));
   absl::StrAppend(&out,
-                  Table({{"borrowed", FormatBytes(s.borrowed_bytes),
+                  Table({{"borrowed", Mib(s.borrowed_bytes) + " MiB",
+                          absl::StrCat("(", WithCommas(s.borrowed_bytes), " B)"),
                           "mapped from the model or external-data files"},
-                         {"owned", FormatBytes(s.owned_bytes), "in heap memory"}},
-                        {false, true, false}));
+                         {"owned", Mib(s.owned_bytes) + " MiB",
+                          absl::StrCat("(", WithCommas(s.owned_bytes), " B)"), "in heap memory"}},
+                        {false, true, true, false}));
   if (s.shared_values > 0) {
     absl::StrAppend(&out, "  (", s.shared_values,
                     " more initializer values share the bytes of a tensor counted above)\n");
@@ -223,6 +265,7 @@ nlohmann::ordered_json ValueJson(const NamedInfo& v, bool with_graph) {
   j["shape"] = ShapeJson(v.info.shape);
   j["type"] = v.info.ToString();
   if (v.has_default) j["has_default"] = true;
+  if (!v.why.empty()) j["why"] = v.why;
   if (with_graph) j["graph"] = v.graph;
   return j;
 }
@@ -238,18 +281,19 @@ nlohmann::ordered_json OpsJson(const std::vector<OpCount>& ops) {
 ModelSummary Summarize(const ir::Model& model, const SummaryOptions& options) {
   ModelSummary s;
   s.path = model.path;
-  s.producer = model.producer;
+  // The importer joins name and version with a space, which dangles when the version is empty.
+  s.producer = std::string(absl::StripTrailingAsciiWhitespace(model.producer));
   s.ir_version = model.ir_version;
   const Graph& g = *model.graph;
   s.opsets = g.opsets();
   s.graph_name = g.name();
   for (ir::ValueId id : g.inputs()) {
     const Value& v = g.value(id);
-    s.inputs.push_back({v.name, v.info, g.name(), v.initializer != nullptr});
+    s.inputs.push_back({v.name, v.info, g.name(), v.initializer != nullptr, ""});
   }
   for (ir::ValueId id : g.outputs()) {
     const Value& v = g.value(id);
-    s.outputs.push_back({v.name, v.info, g.name(), false});
+    s.outputs.push_back({v.name, v.info, g.name(), false, ""});
   }
   Collector collector(&s, options);
   collector.Walk(g, /*is_body=*/false);
@@ -258,9 +302,7 @@ ModelSummary Summarize(const ir::Model& model, const SummaryOptions& options) {
 }
 
 std::string FormatBytes(int64_t bytes) {
-  char mib[32];
-  std::snprintf(mib, sizeof(mib), "%.2f", static_cast<double>(bytes) / (1 << 20));
-  return absl::StrCat(mib, " MiB (", WithCommas(bytes), " B)");
+  return absl::StrCat(Mib(bytes), " MiB (", WithCommas(bytes), " B)");
 }
 
 std::string RenderText(const ModelSummary& s) {
@@ -268,11 +310,12 @@ std::string RenderText(const ModelSummary& s) {
   absl::StrAppend(&out, "\ninputs (", s.inputs.size(), ")\n", ValueRows(s.inputs, false));
   absl::StrAppend(&out, "outputs (", s.outputs.size(), ")\n", ValueRows(s.outputs, false));
   absl::StrAppend(&out, "\n", Parameters(s));
-  absl::StrAppend(&out, "\nops: ", WithCommas(s.main_nodes), " nodes, ", s.ops.size(), " types\n",
-                  OpRows(s.ops));
+  absl::StrAppend(&out, "\nops: ", Count(s.main_nodes, "node"), ", ",
+                  Count(static_cast<int64_t>(s.ops.size()), "type"), "\n", OpRows(s.ops));
   if (s.bodies > 0) {
-    absl::StrAppend(&out, "ops in nested bodies: ", WithCommas(s.body_nodes), " nodes, ",
-                    s.body_ops.size(), " types\n", OpRows(s.body_ops));
+    absl::StrAppend(&out, "ops in nested bodies: ", Count(s.body_nodes, "node"), ", ",
+                    Count(static_cast<int64_t>(s.body_ops.size()), "type"), "\n",
+                    OpRows(s.body_ops));
   }
   int64_t all_values = s.main_values + s.body_values;
   if (s.non_static_count == 0) {
@@ -293,8 +336,8 @@ nlohmann::ordered_json ToJson(const ModelSummary& s) {
   j["ir_version"] = s.ir_version;
   j["opsets"] = nlohmann::ordered_json::object();
   for (const auto& [domain, version] : s.opsets) j["opsets"][DomainName(domain)] = version;
-  j["graph"] = {{"name", s.graph_name},     {"nodes", s.main_nodes},
-                {"values", s.main_values},  {"bodies", s.bodies},
+  j["graph"] = {{"name", s.graph_name},       {"nodes", s.main_nodes},
+                {"values", s.main_values},    {"bodies", s.bodies},
                 {"body_nodes", s.body_nodes}, {"body_values", s.body_values}};
   j["inputs"] = nlohmann::ordered_json::array();
   for (const NamedInfo& v : s.inputs) j["inputs"].push_back(ValueJson(v, false));
@@ -310,9 +353,9 @@ nlohmann::ordered_json ToJson(const ModelSummary& s) {
                         {"elements", p.elements},
                         {"bytes", p.bytes}});
   }
-  j["parameters"] = {{"tensors", s.param_tensors},        {"elements", s.param_elements},
-                     {"bytes", s.param_bytes},            {"borrowed_bytes", s.borrowed_bytes},
-                     {"owned_bytes", s.owned_bytes},      {"shared_values", s.shared_values},
+  j["parameters"] = {{"tensors", s.param_tensors},     {"elements", s.param_elements},
+                     {"bytes", s.param_bytes},         {"borrowed_bytes", s.borrowed_bytes},
+                     {"owned_bytes", s.owned_bytes},   {"shared_values", s.shared_values},
                      {"by_dtype", std::move(by_dtype)}};
   nlohmann::ordered_json listed = nlohmann::ordered_json::array();
   for (const NamedInfo& v : s.non_static) listed.push_back(ValueJson(v, true));

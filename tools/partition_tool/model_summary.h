@@ -37,6 +37,9 @@ struct NamedInfo {
   ir::TensorInfo info;
   std::string graph;         // name of the graph holding the value (the main graph or a body)
   bool has_default = false;  // a graph input that also has an initializer
+  // Why the shape is not static (non_static entries only): "unknown rank", "unknown dim",
+  // "symbolic dim", or the container type ("sequence", "optional", "non-tensor").
+  std::string why;
 };
 
 struct ModelSummary {
