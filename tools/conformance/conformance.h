@@ -41,6 +41,8 @@ class CaseChecker {
 
 // The `import` stage (device-independent).
 std::unique_ptr<CaseChecker> MakeImportChecker();
+// The `run` stage on the CPU executor with `threads` threads.
+std::unique_ptr<CaseChecker> MakeCpuRunChecker(int threads);
 
 // Expected failures: one case id per line, then whitespace and the reason; '#' starts a comment.
 struct ExpectedFailures {

@@ -16,6 +16,8 @@ ABSL_FLAG(std::string, stage, "import", "what a case must do to pass: import | r
 ABSL_FLAG(std::string, device, "cpu", "device for --stage run: cpu | gpu");
 ABSL_FLAG(std::string, expected_failures, "", "file listing cases expected to fail, with reasons");
 ABSL_FLAG(bool, quiet, false, "print only unexpected results and the summary");
+ABSL_FLAG(std::string, filter, "", "only cases whose id contains this text");
+ABSL_FLAG(int, threads, 1, "kernel threads for --stage run");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -32,9 +34,11 @@ int main(int argc, char** argv) {
   std::string stage = absl::GetFlag(FLAGS_stage);
   if (stage == "import") {
     checker = tc::MakeImportChecker();
+  } else if (stage == "run" && absl::GetFlag(FLAGS_device) == "cpu") {
+    checker = tc::MakeCpuRunChecker(absl::GetFlag(FLAGS_threads));
   } else if (stage == "run") {
-    std::cerr << "tandem-conformance: --stage run needs an executor; none is built yet "
-                 "(device '" << absl::GetFlag(FLAGS_device) << "')\n";
+    std::cerr << "tandem-conformance: --device '" << absl::GetFlag(FLAGS_device)
+              << "' has no executor yet (cpu only)\n";
     return 2;
   } else {
     std::cerr << "tandem-conformance: unknown --stage '" << stage << "' (import | run)\n";
@@ -44,6 +48,13 @@ int main(int argc, char** argv) {
   if (!cases.ok()) {
     std::cerr << "tandem-conformance: " << cases.status().message() << "\n";
     return 2;
+  }
+  if (!absl::GetFlag(FLAGS_filter).empty()) {
+    std::vector<tc::Case> kept;
+    for (auto& c : *cases) {
+      if (c.id.find(absl::GetFlag(FLAGS_filter)) != std::string::npos) kept.push_back(c);
+    }
+    *cases = std::move(kept);
   }
   tc::ExpectedFailures expected;
   bool have_list = !absl::GetFlag(FLAGS_expected_failures).empty();

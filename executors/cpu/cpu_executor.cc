@@ -1,0 +1,197 @@
+#include "executors/cpu/cpu_executor.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "executors/memory_planner.h"
+
+namespace tandem::executors {
+namespace {
+
+using kernels::cpu::Dims;
+using kernels::cpu::TensorView;
+
+// XNNPACK may read up to 16 bytes past the end of an input; every arena buffer gets that slack.
+constexpr int64_t kReadPastEndBytes = 16;
+
+absl::StatusOr<Dims> StaticDims(const ir::Graph& g, ir::ValueId id) {
+  const ir::Value& v = g.value(id);
+  auto sizes = v.info.shape.static_sizes();
+  if (v.info.type != ir::ValueType::kTensor) {
+    return absl::UnimplementedError(absl::StrCat("value '", v.name, "' is a ", v.info.ToString(),
+                                                 "; the CPU executor runs tensors only"));
+  }
+  if (!sizes || v.info.dtype == ir::DType::kUndefined) {
+    return absl::UnimplementedError(absl::StrCat("value '", v.name, "' has no static shape (",
+                                                 v.info.ToString(), "); dynamic shapes are not supported yet"));
+  }
+  return Dims(sizes->begin(), sizes->end());
+}
+
+}  // namespace
+
+std::string CpuExecutor::UnsupportedReason(const ir::Graph& graph, const ir::Node& node) {
+  for (ir::ValueId id : node.outputs) {
+    if (!id.valid()) continue;
+    auto dims = StaticDims(graph, id);
+    if (!dims.ok()) return std::string(dims.status().message());
+  }
+  auto kernel = kernels::cpu::KernelRegistry::Default().Create(graph, node);
+  return kernel.ok() ? "" : std::string(kernel.status().message());
+}
+
+CpuExecutor::~CpuExecutor() {
+  if (pool_) pthreadpool_destroy(pool_);
+}
+
+absl::StatusOr<std::unique_ptr<CpuExecutor>> CpuExecutor::Create(const ir::Graph& graph,
+                                                                  const CpuExecutorOptions& options) {
+  std::unique_ptr<CpuExecutor> ex(new CpuExecutor(graph));
+  if (options.threads > 1) ex->pool_ = pthreadpool_create(static_cast<size_t>(options.threads));
+  TANDEM_ASSIGN_OR_RETURN(std::vector<ir::NodeId> order, graph.TopologicalOrder());
+  const auto& registry = kernels::cpu::KernelRegistry::Default();
+  for (ir::NodeId id : order) {
+    const ir::Node& node = graph.node(id);
+    for (ir::ValueId out : node.outputs) {
+      if (!out.valid()) continue;
+      auto dims = StaticDims(graph, out);
+      if (!dims.ok()) {
+        return absl::Status(dims.status().code(),
+                            absl::StrCat(node.Describe(), ": ", dims.status().message()));
+      }
+    }
+    TANDEM_ASSIGN_OR_RETURN(auto kernel, registry.Create(graph, node));
+    ex->steps_.push_back(Step{std::move(kernel), id});
+  }
+  TANDEM_RETURN_IF_ERROR(ex->Plan(order));
+  return ex;
+}
+
+absl::Status CpuExecutor::Plan(const std::vector<ir::NodeId>& order) {
+  const ir::Graph& g = graph_;
+  slots_.assign(g.num_values(), Slot{});
+  for (int i = 0; i < g.num_values(); ++i) {
+    const ir::Value& v = g.value(ir::ValueId(i));
+    Slot& s = slots_[i];
+    s.dtype = v.info.dtype;
+    if (v.kind == ir::ValueKind::kInitializer) {
+      s.kind = Slot::kConstant;
+      s.constant = v.initializer->data.data();
+      s.dims.assign(v.initializer->dims.begin(), v.initializer->dims.end());
+      s.dtype = v.initializer->dtype;
+    } else if (v.info.shape.is_static()) {
+      auto sizes = *v.info.shape.static_sizes();
+      s.dims.assign(sizes.begin(), sizes.end());
+    }
+  }
+  for (size_t i = 0; i < g.outputs().size(); ++i) {
+    Slot& s = slots_[g.outputs()[i].value];
+    if (s.kind == Slot::kNone) {
+      s.kind = Slot::kOutput;
+      s.output_index = static_cast<int>(i);
+    }
+  }
+  // Lifetimes: graph inputs from step 0; others from their producer's step to their last use.
+  std::vector<int> first(g.num_values(), -1), last(g.num_values(), -1);
+  for (ir::ValueId in : g.inputs()) first[in.value] = last[in.value] = 0;
+  for (size_t step = 0; step < order.size(); ++step) {
+    const ir::Node& node = g.node(order[step]);
+    for (ir::ValueId v : node.inputs) {
+      if (v.valid()) last[v.value] = static_cast<int>(step);
+    }
+    for (ir::ValueId v : node.outputs) {
+      if (v.valid() && first[v.value] < 0) first[v.value] = last[v.value] = static_cast<int>(step);
+    }
+  }
+  std::vector<BufferRequest> requests;
+  std::vector<int> request_value;
+  for (int i = 0; i < g.num_values(); ++i) {
+    Slot& s = slots_[i];
+    if (s.kind != Slot::kNone || first[i] < 0) continue;
+    TensorView probe{s.dtype, s.dims, nullptr};
+    requests.push_back({probe.byte_size() + kReadPastEndBytes, first[i], last[i]});
+    request_value.push_back(i);
+    s.kind = Slot::kArena;
+  }
+  MemoryPlan plan = PlanMemory(requests);
+  for (size_t r = 0; r < requests.size(); ++r) slots_[request_value[r]].offset = plan.offsets[r];
+  arena_bytes_ = plan.peak_bytes;
+  void* arena = nullptr;
+  if (arena_bytes_ > 0 && posix_memalign(&arena, 64, static_cast<size_t>(arena_bytes_)) != 0) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("cannot allocate the CPU arena of ", arena_bytes_, " bytes"));
+  }
+  arena_ = std::unique_ptr<uint8_t, void (*)(void*)>(static_cast<uint8_t*>(arena), std::free);
+  return absl::OkStatus();
+}
+
+TensorView CpuExecutor::View(ir::ValueId id, std::vector<ir::Tensor>& outputs) {
+  if (!id.valid()) return TensorView{};
+  const Slot& s = slots_[id.value];
+  TensorView v{s.dtype, s.dims, nullptr};
+  switch (s.kind) {
+    case Slot::kArena: v.data = arena_.get() + s.offset; break;
+    case Slot::kConstant: v.data = const_cast<void*>(s.constant); break;
+    case Slot::kOutput: v.data = const_cast<uint8_t*>(outputs[s.output_index].data.data()); break;
+    case Slot::kNone: break;
+  }
+  return v;
+}
+
+absl::StatusOr<std::vector<ir::Tensor>> CpuExecutor::Run(absl::Span<const ir::Tensor> inputs) {
+  const ir::Graph& g = graph_;
+  if (inputs.size() != g.inputs().size()) {
+    return absl::InvalidArgumentError(absl::StrCat("the model takes ", g.inputs().size(),
+                                                   " inputs, got ", inputs.size()));
+  }
+  std::lock_guard<std::mutex> lock(run_mutex_);
+  std::vector<ir::Tensor> outputs(g.outputs().size());
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const Slot& s = slots_[g.outputs()[i].value];
+    TensorView probe{s.dtype, s.dims, nullptr};
+    outputs[i].dtype = s.dtype;
+    outputs[i].dims.assign(s.dims.begin(), s.dims.end());
+    outputs[i].data = ir::TensorData::Owned(std::vector<uint8_t>(probe.byte_size()));
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const ir::Value& v = g.value(g.inputs()[i]);
+    const Slot& s = slots_[g.inputs()[i].value];
+    const ir::Tensor& t = inputs[i];
+    if (t.dtype != s.dtype || !std::equal(t.dims.begin(), t.dims.end(), s.dims.begin(), s.dims.end())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "input '", v.name, "' must be ", v.info.ToString(), ", got ", ir::DTypeName(t.dtype),
+          ir::Shape::Static(t.dims).ToString()));
+    }
+    TensorView dst = View(g.inputs()[i], outputs);
+    if (dst.data && t.byte_size() > 0) std::memcpy(dst.data, t.data.data(), t.byte_size());
+  }
+  std::vector<TensorView> in_views, out_views;
+  for (Step& step : steps_) {
+    const ir::Node& node = g.node(step.node);
+    in_views.clear();
+    out_views.clear();
+    for (ir::ValueId v : node.inputs) in_views.push_back(View(v, outputs));
+    for (ir::ValueId v : node.outputs) out_views.push_back(View(v, outputs));
+    kernels::cpu::KernelContext ctx{in_views, absl::MakeSpan(out_views), pool_};
+    absl::Status s = step.kernel->Run(ctx);
+    if (!s.ok()) {
+      std::string msg(s.message());
+      if (msg.find(node.Describe()) == std::string::npos) msg = absl::StrCat(node.Describe(), ": ", msg);
+      return absl::Status(s.code(), msg);
+    }
+  }
+  // Outputs that are initializers or graph inputs are copied out.
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const Slot& s = slots_[g.outputs()[i].value];
+    if (s.kind == Slot::kOutput) continue;
+    TensorView src = View(g.outputs()[i], outputs);
+    if (src.data && outputs[i].byte_size() > 0) {
+      std::memcpy(const_cast<uint8_t*>(outputs[i].data.data()), src.data, outputs[i].byte_size());
+    }
+  }
+  return outputs;
+}
+
+}  // namespace tandem::executors

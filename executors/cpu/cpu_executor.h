@@ -1,0 +1,76 @@
+// Runs a graph (for now: the whole graph) on the CPU with the kernels of kernels/cpu.
+//
+// Create() builds one kernel per node (a node no kernel supports fails with Unimplemented naming
+// it and why) and plans every intermediate value into one arena by liveness. Run() feeds inputs,
+// runs the nodes in topological order and returns the outputs.
+//
+// Threading: Run() may be called from several threads; calls are serialised (one arena).
+// Ownership: the graph must outlive the executor; initializers are read in place.
+#ifndef TANDEM_EXECUTORS_CPU_CPU_EXECUTOR_H_
+#define TANDEM_EXECUTORS_CPU_CPU_EXECUTOR_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "ir/graph.h"
+#include "kernels/cpu/kernel.h"
+
+namespace tandem::executors {
+
+struct CpuExecutorOptions {
+  int threads = 1;  // worker threads for kernels (1: the calling thread only)
+};
+
+class CpuExecutor {
+ public:
+  static absl::StatusOr<std::unique_ptr<CpuExecutor>> Create(const ir::Graph& graph,
+                                                             const CpuExecutorOptions& options);
+  ~CpuExecutor();
+  CpuExecutor(const CpuExecutor&) = delete;
+  CpuExecutor& operator=(const CpuExecutor&) = delete;
+
+  // `inputs` in the graph's input order. InvalidArgument naming the input when a count, dtype or
+  // shape is wrong; a kernel error names its node.
+  absl::StatusOr<std::vector<ir::Tensor>> Run(absl::Span<const ir::Tensor> inputs);
+
+  // Bytes of the planned arena (graph inputs and intermediates); exact, known before running.
+  int64_t arena_bytes() const { return arena_bytes_; }
+
+  // Why the CPU cannot run `node` ("" when it can): the same check Create() uses.
+  static std::string UnsupportedReason(const ir::Graph& graph, const ir::Node& node);
+
+ private:
+  // Where a value's bytes are at run time.
+  struct Slot {
+    enum Kind { kNone, kArena, kConstant, kOutput } kind = kNone;
+    int64_t offset = 0;          // kArena
+    const void* constant = nullptr;  // kConstant
+    int output_index = -1;       // kOutput: index into the graph's outputs
+    kernels::cpu::Dims dims;
+    ir::DType dtype = ir::DType::kUndefined;
+  };
+  struct Step {
+    std::unique_ptr<kernels::cpu::CpuKernel> kernel;
+    ir::NodeId node;
+  };
+
+  CpuExecutor(const ir::Graph& graph) : graph_(graph) {}
+  absl::Status Plan(const std::vector<ir::NodeId>& order);
+  kernels::cpu::TensorView View(ir::ValueId id, std::vector<ir::Tensor>& outputs);
+
+  const ir::Graph& graph_;
+  std::vector<Step> steps_;
+  std::vector<Slot> slots_;  // by ValueId
+  int64_t arena_bytes_ = 0;
+  std::unique_ptr<uint8_t, void (*)(void*)> arena_{nullptr, nullptr};
+  pthreadpool_t pool_ = nullptr;
+  std::mutex run_mutex_;
+};
+
+}  // namespace tandem::executors
+
+#endif  // TANDEM_EXECUTORS_CPU_CPU_EXECUTOR_H_

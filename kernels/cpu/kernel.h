@@ -1,0 +1,122 @@
+// The CPU kernel interface: what the CPU executor runs for each node.
+//
+// A kernel is created once per node by a factory that sees the node and the graph (static shapes,
+// constant inputs). The factory is also the support check: it either returns a kernel or
+// Unimplemented with the reason, so "can the CPU run this node?" and "how is it lowered?" can
+// never disagree (the TFLite/XNNPACK rule). Run() then computes outputs whose buffers the
+// executor has already allocated with the node's static output shapes.
+#ifndef TANDEM_KERNELS_CPU_KERNEL_H_
+#define TANDEM_KERNELS_CPU_KERNEL_H_
+
+#include <pthreadpool.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "ir/graph.h"
+
+namespace tandem::kernels::cpu {
+
+using Dims = absl::InlinedVector<int64_t, 6>;
+
+// A tensor at run time: dtype, dims and memory owned by someone else (the executor's arena, the
+// caller, or a mapped initializer). Input buffers may be shared with other nodes: never write them.
+struct TensorView {
+  ir::DType dtype = ir::DType::kUndefined;
+  Dims dims;
+  void* data = nullptr;  // null for an omitted optional input/output
+
+  bool present() const { return data != nullptr || dtype != ir::DType::kUndefined; }
+  int64_t num_elements() const {
+    int64_t n = 1;
+    for (int64_t d : dims) n *= d;
+    return n;
+  }
+  int64_t byte_size() const { return num_elements() * ir::DTypeSize(dtype); }
+  template <typename T>
+  T* as() const { return static_cast<T*>(data); }
+};
+
+struct KernelContext {
+  absl::Span<const TensorView> inputs;
+  absl::Span<TensorView> outputs;   // buffers sized from the node's static output shapes
+  pthreadpool_t threadpool = nullptr;  // null: run on the calling thread
+};
+
+class CpuKernel {
+ public:
+  virtual ~CpuKernel() = default;
+  // Computes the outputs. Errors (e.g. an index out of range in a Gather) are InvalidArgument
+  // naming the node; the executor adds the node's name if the kernel did not.
+  virtual absl::Status Run(const KernelContext& ctx) = 0;
+};
+
+// What a factory sees when it builds (or declines) a kernel for `node`.
+class KernelBuildContext {
+ public:
+  KernelBuildContext(const ir::Graph& graph, const ir::Node& node) : graph_(graph), node_(node) {}
+  const ir::Graph& graph() const { return graph_; }
+  const ir::Node& node() const { return node_; }
+  size_t num_inputs() const { return node_.inputs.size(); }
+  size_t num_outputs() const { return node_.outputs.size(); }
+  bool has_input(size_t i) const { return i < node_.inputs.size() && node_.inputs[i].valid(); }
+  // Static info of input/output i (a default TensorInfo when absent).
+  const ir::TensorInfo& input_info(size_t i) const;
+  const ir::TensorInfo& output_info(size_t i) const;
+  // The constant behind input i when it is an initializer, else null.
+  const ir::Tensor* constant_input(size_t i) const;
+  // Unimplemented("<op> \"name\": <reason>") — the usual way to decline.
+  absl::Status Unsupported(const std::string& reason) const;
+  // InvalidArgument naming the node, for malformed attributes or shapes.
+  absl::Status Invalid(const std::string& reason) const;
+
+ private:
+  const ir::Graph& graph_;
+  const ir::Node& node_;
+};
+
+using KernelFactory =
+    std::function<absl::StatusOr<std::unique_ptr<CpuKernel>>(const KernelBuildContext&)>;
+
+// op_type (default ONNX domain) → factories, tried in registration order: the first that does
+// not return Unimplemented wins, so a fast specialised kernel (e.g. XNNPACK) registers before a
+// general one. Thread-safe for lookups after construction.
+class KernelRegistry {
+ public:
+  void Register(const std::string& op_type, KernelFactory factory);
+  // The kernel for `node`, or Unimplemented with every candidate's reason (or "no CPU kernel
+  // for op X" when none is registered).
+  absl::StatusOr<std::unique_ptr<CpuKernel>> Create(const ir::Graph& graph,
+                                                    const ir::Node& node) const;
+  bool HasOp(const std::string& op_type) const { return factories_.contains(op_type); }
+  std::vector<std::string> Ops() const;
+
+  // The registry with every kernel tandem has (built on first use).
+  static const KernelRegistry& Default();
+
+ private:
+  absl::flat_hash_map<std::string, std::vector<KernelFactory>> factories_;
+};
+
+// Each kernel family file defines one of these; registry.cc calls them all.
+void RegisterElementwiseKernels(KernelRegistry& r);
+void RegisterDataMovementKernels(KernelRegistry& r);
+void RegisterReductionKernels(KernelRegistry& r);
+void RegisterNnKernels(KernelRegistry& r);
+
+// Runs fn(i) for i in [0, n) on the pool (or inline when `pool` is null or n is small).
+void ParallelFor(pthreadpool_t pool, int64_t n, const std::function<void(int64_t)>& fn);
+// Like ParallelFor, over [begin, end) ranges of about `grain` items each.
+void ParallelForRange(pthreadpool_t pool, int64_t n, int64_t grain,
+                      const std::function<void(int64_t, int64_t)>& fn);
+
+}  // namespace tandem::kernels::cpu
+
+#endif  // TANDEM_KERNELS_CPU_KERNEL_H_

@@ -1,0 +1,111 @@
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "kernels/cpu/kernel.h"
+
+namespace tandem::kernels::cpu {
+
+const ir::TensorInfo& KernelBuildContext::input_info(size_t i) const {
+  static const ir::TensorInfo kNone;
+  return has_input(i) ? graph_.value(node_.inputs[i]).info : kNone;
+}
+
+const ir::TensorInfo& KernelBuildContext::output_info(size_t i) const {
+  static const ir::TensorInfo kNone;
+  return i < node_.outputs.size() && node_.outputs[i].valid() ? graph_.value(node_.outputs[i]).info
+                                                               : kNone;
+}
+
+const ir::Tensor* KernelBuildContext::constant_input(size_t i) const {
+  if (!has_input(i)) return nullptr;
+  const ir::Value& v = graph_.value(node_.inputs[i]);
+  return v.kind == ir::ValueKind::kInitializer ? v.initializer.get() : nullptr;
+}
+
+absl::Status KernelBuildContext::Unsupported(const std::string& reason) const {
+  return absl::UnimplementedError(absl::StrCat(node_.Describe(), ": ", reason));
+}
+
+absl::Status KernelBuildContext::Invalid(const std::string& reason) const {
+  return absl::InvalidArgumentError(absl::StrCat(node_.Describe(), ": ", reason));
+}
+
+void KernelRegistry::Register(const std::string& op_type, KernelFactory factory) {
+  factories_[op_type].push_back(std::move(factory));
+}
+
+absl::StatusOr<std::unique_ptr<CpuKernel>> KernelRegistry::Create(const ir::Graph& graph,
+                                                                  const ir::Node& node) const {
+  if (!node.domain.empty()) {
+    return absl::UnimplementedError(
+        absl::StrCat(node.Describe(), ": no CPU kernels for domain '", node.domain, "'"));
+  }
+  auto it = factories_.find(node.op_type);
+  if (it == factories_.end()) {
+    return absl::UnimplementedError(absl::StrCat(node.Describe(), ": no CPU kernel for op ", node.op_type));
+  }
+  KernelBuildContext ctx(graph, node);
+  std::vector<std::string> reasons;
+  for (const KernelFactory& f : it->second) {
+    auto kernel = f(ctx);
+    if (kernel.ok() || kernel.status().code() != absl::StatusCode::kUnimplemented) return kernel;
+    reasons.push_back(std::string(kernel.status().message()));
+  }
+  if (reasons.size() == 1) return absl::UnimplementedError(reasons[0]);
+  return absl::UnimplementedError(absl::StrJoin(reasons, "; "));
+}
+
+std::vector<std::string> KernelRegistry::Ops() const {
+  std::vector<std::string> ops;
+  for (const auto& [op, f] : factories_) ops.push_back(op);
+  std::sort(ops.begin(), ops.end());
+  return ops;
+}
+
+const KernelRegistry& KernelRegistry::Default() {
+  static const KernelRegistry* registry = [] {
+    auto* r = new KernelRegistry();
+    RegisterNnKernels(*r);  // first: specialised (XNNPACK) kernels win over general ones
+    RegisterElementwiseKernels(*r);
+    RegisterDataMovementKernels(*r);
+    RegisterReductionKernels(*r);
+    return r;
+  }();
+  return *registry;
+}
+
+namespace {
+
+struct RangeTask {
+  const std::function<void(int64_t, int64_t)>* fn;
+  int64_t n, grain;
+};
+
+void RunRange(void* arg, size_t chunk) {
+  auto* t = static_cast<RangeTask*>(arg);
+  int64_t begin = static_cast<int64_t>(chunk) * t->grain;
+  int64_t end = std::min(t->n, begin + t->grain);
+  (*t->fn)(begin, end);
+}
+
+}  // namespace
+
+void ParallelForRange(pthreadpool_t pool, int64_t n, int64_t grain,
+                      const std::function<void(int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  if (grain < 1) grain = 1;
+  if (pool == nullptr || pthreadpool_get_threads_count(pool) <= 1 || n <= grain) {
+    fn(0, n);
+    return;
+  }
+  RangeTask task{&fn, n, grain};
+  size_t chunks = static_cast<size_t>((n + grain - 1) / grain);
+  pthreadpool_parallelize_1d(pool, RunRange, &task, chunks, 0);
+}
+
+void ParallelFor(pthreadpool_t pool, int64_t n, const std::function<void(int64_t)>& fn) {
+  ParallelForRange(pool, n, 1, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) fn(i);
+  });
+}
+
+}  // namespace tandem::kernels::cpu
