@@ -46,6 +46,16 @@ std::optional<Dims> IntList(const Tensor& t) {
   return out;
 }
 
+std::optional<Dims> SizeList(const Tensor& t) {
+  if (Rank(t) != 1) return std::nullopt;
+  auto list = IntList(t);
+  if (!list) return std::nullopt;
+  for (int64_t d : *list) {
+    if (d < 0) return std::nullopt;
+  }
+  return list;
+}
+
 std::optional<int64_t> IntScalar(const Tensor& t) {
   if ((t.dtype != DType::kInt64 && t.dtype != DType::kInt32) || t.num_elements() != 1) {
     return std::nullopt;
@@ -90,6 +100,16 @@ bool IsNumeric(DType dtype) {
          dtype == DType::kFloat64;
 }
 
+bool WellFormed(const Tensor& t) {
+  const int size = DTypeSize(t.dtype);
+  if (size == 0 || static_cast<int64_t>(t.dims.size()) > kMaxRank) return false;
+  if (!IndexSpace(t.dims)) return false;
+  auto n = CheckedNumElements(t.dims);
+  int64_t bytes = 0;
+  return n && !__builtin_mul_overflow(*n, size, &bytes) &&
+         static_cast<uint64_t>(bytes) == t.data.size();
+}
+
 Tensor WithDims(const Tensor& t, Dims dims) { return Tensor{t.dtype, std::move(dims), t.data, {}}; }
 
 Outputs One(std::optional<Tensor> t) {
@@ -121,22 +141,14 @@ bool Evaluable(DType dtype, const Node& node) {
     case DType::kInt32:
     case DType::kFloat32:
     case DType::kFloat64:
-    case DType::kBool: return true;
+    case DType::kBool:
+      return true;
     case DType::kInt8:
-    case DType::kUInt8: return node.op_type == "Cast";
-    default: return false;
+    case DType::kUInt8:
+      return node.op_type == "Cast";
+    default:
+      return false;
   }
-}
-
-// Dims, dtype and byte size agree, so ops may index the bytes freely.
-bool WellFormed(const Tensor& t) {
-  const int size = DTypeSize(t.dtype);
-  if (size == 0 || static_cast<int64_t>(t.dims.size()) > const_eval::kMaxRank) return false;
-  if (!const_eval::IndexSpace(t.dims)) return false;
-  auto n = CheckedNumElements(t.dims);
-  int64_t bytes = 0;
-  return n && !__builtin_mul_overflow(*n, size, &bytes) &&
-         static_cast<uint64_t>(bytes) == t.data.size();
 }
 
 bool InputsOk(const Node& node, const OpEntry& op, const std::vector<const Tensor*>& inputs) {
@@ -148,7 +160,7 @@ bool InputsOk(const Node& node, const OpEntry& op, const std::vector<const Tenso
       if (static_cast<int>(i) < op.min_inputs) return false;
       continue;
     }
-    if (!Evaluable(t->dtype, node) || !WellFormed(*t)) return false;
+    if (!Evaluable(t->dtype, node) || !const_eval::WellFormed(*t)) return false;
   }
   return true;
 }
@@ -163,7 +175,7 @@ std::optional<std::vector<Tensor>> EvaluateConstantNode(const Node& node,
   std::optional<std::vector<Tensor>> results = op->fn(node, inputs);
   if (!results || results->size() != node.outputs.size()) return std::nullopt;
   for (const Tensor& t : *results) {
-    if (!WellFormed(t) || !const_eval::FitsFold(t.dims)) return std::nullopt;
+    if (!const_eval::WellFormed(t) || !const_eval::FitsFold(t.dims)) return std::nullopt;
   }
   return results;
 }

@@ -58,8 +58,10 @@ Dims Strides(const Dims& dims);
 int64_t Rank(const Tensor& t);
 // `axis` in [-rank, rank) as an index in [0, rank); nullopt when out of range.
 std::optional<int64_t> NormalizeAxis(int64_t axis, int64_t rank);
-// The elements of a 0-D or 1-D int32/int64 tensor (axes, shapes, starts...).
+// The elements of a 0-D or 1-D int32/int64 tensor (axes, starts...).
 std::optional<Dims> IntList(const Tensor& t);
+// The elements of a 1-D int32/int64 tensor whose elements are all >= 0 (Expand, Tile, ...).
+std::optional<Dims> SizeList(const Tensor& t);
 // The single element of an int32/int64 tensor with one element.
 std::optional<int64_t> IntScalar(const Tensor& t);
 // Numpy broadcasting of several shapes; nullopt when they are incompatible.
@@ -70,6 +72,8 @@ std::vector<int64_t> BroadcastMap(const Dims& out, const Dims& in);
 // ---- building outputs
 
 bool IsNumeric(DType dtype);  // int32, int64, f32, f64 (what arithmetic accepts)
+// Dims, dtype and byte size agree (so the bytes may be indexed freely).
+bool WellFormed(const Tensor& t);
 // `t` with other dims but the same bytes; the element counts must agree.
 Tensor WithDims(const Tensor& t, Dims dims);
 Outputs One(std::optional<Tensor> t);
@@ -93,7 +97,7 @@ void ForEachIndex(const Dims& dims, F&& f) {
 }
 
 // A tensor of src's dtype and `out_dims` whose element at each index is src's element at flat
-// index src_of(index). nullopt when out_dims does not fit or src_of leaves src.
+// index src_of(index, flat). nullopt when out_dims does not fit or src_of leaves src.
 template <typename F>
 std::optional<Tensor> Gathered(const Tensor& src, Dims out_dims, F&& src_of) {
   if (!FitsFold(out_dims)) return std::nullopt;
@@ -102,7 +106,7 @@ std::optional<Tensor> Gathered(const Tensor& src, Dims out_dims, F&& src_of) {
   std::vector<uint8_t> bytes(static_cast<size_t>(*CheckedNumElements(out_dims)) * size);
   bool ok = true;
   ForEachIndex(out_dims, [&](const Dims& index, int64_t flat) {
-    int64_t from = ok ? src_of(index) : 0;
+    int64_t from = ok ? src_of(index, flat) : 0;
     if (from < 0 || from >= src_count) ok = false;
     if (!ok) return;
     std::memcpy(bytes.data() + flat * size, src.data.data() + from * size, size);
@@ -131,14 +135,21 @@ Tensor Make(DType dtype, Dims dims, const std::vector<T>& values) {
 template <typename F>
 std::optional<Tensor> VisitType(DType dtype, F&& f) {
   switch (dtype) {
-    case DType::kInt64: return f(int64_t{});
-    case DType::kInt32: return f(int32_t{});
-    case DType::kInt8: return f(int8_t{});
+    case DType::kInt64:
+      return f(int64_t{});
+    case DType::kInt32:
+      return f(int32_t{});
+    case DType::kInt8:
+      return f(int8_t{});
     case DType::kUInt8:
-    case DType::kBool: return f(uint8_t{});
-    case DType::kFloat32: return f(float{});
-    case DType::kFloat64: return f(double{});
-    default: return std::nullopt;
+    case DType::kBool:
+      return f(uint8_t{});
+    case DType::kFloat32:
+      return f(float{});
+    case DType::kFloat64:
+      return f(double{});
+    default:
+      return std::nullopt;
   }
 }
 

@@ -53,7 +53,7 @@ std::optional<Tensor> FromKnown(const Value& v, const std::vector<int64_t>& data
 std::vector<TensorPtr> FoldNode(const Graph& g, const Node& node, const std::vector<TensorPtr>& consts,
                                 const KnownValues& known) {
   std::vector<TensorPtr> out(node.outputs.size());
-  if (!node.domain.empty() || HasBodies(node)) return {};
+  if (!node.domain.empty() || HasBodies(node) || out.empty()) return {};
   if (node.op_type == "Constant") {
     const Attribute* a = node.attr("value");
     if (a && a->kind() == AttrKind::kTensor && !out.empty()) out[0] = std::make_shared<Tensor>(a->t());
@@ -71,7 +71,7 @@ std::vector<TensorPtr> FoldNode(const Graph& g, const Node& node, const std::vec
     inputs.push_back(in.valid() ? consts[in.value].get() : nullptr);
     if (in.valid() && !consts[in.value]) all_const = false;
   }
-  if (all_const && node.op_type == "Identity" && inputs.size() == 1) {
+  if (all_const && node.op_type == "Identity" && inputs.size() == 1 && inputs[0]) {
     out[0] = consts[node.inputs[0].value];  // shares the bytes
     return out;
   }
