@@ -64,8 +64,9 @@ absl::StatusOr<std::shared_ptr<const MappedFile>> ExternalDataResolver::OpenInsi
                   absl::StrCat("resolves to '", *real, "', outside the model's folder"));
   }
   // Open the resolved path without following links again, so a link swapped in after the check
-  // cannot redirect the read.
-  int fd = ::open(real->c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  // cannot redirect the read. O_NONBLOCK: opening a FIFO would otherwise wait for a writer
+  // forever; MappedFile then refuses anything but a regular file.
+  int fd = ::open(real->c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) {
     return absl::NotFoundError(absl::StrCat("tensor '", tensor_name, "': cannot open external data '",
                                             path, "': ", std::strerror(errno)));

@@ -174,6 +174,7 @@ absl::StatusOr<ir::Model> Import(const uint8_t* data, size_t size,
   if (!proto.has_graph()) return absl::InvalidArgumentError("the model has no graph");
   TANDEM_ASSIGN_OR_RETURN(auto opsets, ReadOpsets(proto));
   TANDEM_RETURN_IF_ERROR(CheckNodeSchemas(proto.graph(), opsets, options.max_subgraph_depth));
+  TANDEM_RETURN_IF_ERROR(CheckDeclaredShapes(proto.graph()));
   ExternalDataResolver resolver(model_dir);
   TANDEM_RETURN_IF_ERROR(CheckExternalLocations(proto.graph(), resolver));
   if (options.run_checker) TANDEM_RETURN_IF_ERROR(Check(proto, model_dir));

@@ -87,7 +87,7 @@ void DropAttrs(Node& node, std::initializer_list<absl::string_view> names) {
 absl::Status NormalizeLegacySoftmax(Node& node, NodeSink& sink) {
   int64_t axis = node.GetInt("axis", 1);
   ValueId x = node.input(0);
-  const ir::TensorInfo& info = sink.Info(x);
+  const ir::TensorInfo info = sink.Info(x);  // a copy: AddTemp below may move the values
   if (info.shape.has_rank()) {
     int64_t rank = info.shape.rank();
     if (axis < 0) axis += rank;

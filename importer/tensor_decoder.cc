@@ -154,7 +154,12 @@ absl::StatusOr<ir::Tensor> DecodeTensor(const onnx::TensorProto& p, const std::s
   if (p.data_location() == onnx::TensorProto::EXTERNAL) {
     if (resolver == nullptr) return Bad(what, "external data is not allowed here");
     TANDEM_ASSIGN_OR_RETURN(ExternalDataRef ref, ParseExternalRef(p, what));
-    TANDEM_ASSIGN_OR_RETURN(t.data, resolver->Resolve(p.name(), ref, *want));
+    auto data = resolver->Resolve(p.name(), ref, *want);
+    if (!data.ok() && p.name().empty()) {  // an attribute's tensor: `what` names its node
+      return absl::Status(data.status().code(),
+                          absl::StrCat(what, ": ", data.status().message()));
+    }
+    TANDEM_ASSIGN_OR_RETURN(t.data, std::move(data));
     return t;
   }
   if (raw != nullptr) {

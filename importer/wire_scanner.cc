@@ -1,5 +1,7 @@
 #include "importer/wire_scanner.h"
 
+#include <cstddef>
+
 namespace tandem::importer {
 namespace {
 
@@ -7,6 +9,11 @@ constexpr int kModelGraph = 7;
 constexpr int kGraphInitializer = 5;
 constexpr int kTensorRawData = 9;
 constexpr int kWireVarint = 0, kWireFixed64 = 1, kWireLength = 2, kWireFixed32 = 5;
+// protobuf reads a tag or a length from at most 5 bytes, and keeps a tag's low 32 bits. The
+// scanner must read them the same way, or a field protobuf takes for `graph` or `initializer`
+// (e.g. a 5-byte key for field 2^29 + 7) would be skipped here and the recorded ranges would be
+// matched to the wrong initializers.
+constexpr std::ptrdiff_t kMaxTagOrLengthBytes = 5;
 
 // A bounds-checked reader over one message's bytes.
 class Reader {
@@ -57,11 +64,13 @@ class Stripper {
     while (!r.done()) {
       const uint8_t* field_start = r.pos();
       uint64_t key;
-      if (!r.Varint(&key)) return false;
+      if (!r.Varint(&key) || r.pos() - field_start > kMaxTagOrLengthBytes) return false;
+      key = static_cast<uint32_t>(key);
       int field = static_cast<int>(key >> 3), wire = static_cast<int>(key & 7);
       if (wire == kWireLength) {
         uint64_t len;
-        if (!r.Varint(&len)) return false;
+        const uint8_t* len_start = r.pos();
+        if (!r.Varint(&len) || r.pos() - len_start > kMaxTagOrLengthBytes) return false;
         const uint8_t* payload = r.pos();
         if (!r.Skip(len)) return false;
         if (!CopyLengthField(field, level, key, payload, len, field_start, out)) return false;
