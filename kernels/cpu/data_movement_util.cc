@@ -140,12 +140,6 @@ void ParallelMemcpy(void* dst, const void* src, int64_t bytes, pthreadpool_t poo
   });
 }
 
-absl::Status CheckDims(const TensorView& v, const Dims& want, const char* what) {
-  if (v.dims == want) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(what, " has shape ", DimsString(v.dims),
-                                                 ", the kernel was built for ", DimsString(want)));
-}
-
 std::string DimsString(const Dims& dims) {
   return absl::StrCat("[", absl::StrJoin(dims, ","), "]");
 }

@@ -113,10 +113,6 @@ int64_t Product(const Dims& dims, size_t begin, size_t end);
 // Copies `bytes` from src to dst, in parallel chunks when large.
 void ParallelMemcpy(void* dst, const void* src, int64_t bytes, pthreadpool_t pool);
 
-// Checks at run time that a view has the dims the kernel was planned for (a cheap guard against
-// a caller that bypasses the executor's shape check).
-absl::Status CheckDims(const TensorView& v, const Dims& want, const char* what);
-
 // "[2,3]" for messages.
 std::string DimsString(const Dims& dims);
 
