@@ -23,6 +23,11 @@ void RegisterNnKernels(KernelRegistry& r) {
   r.Register("GRU", nn::MakeGru);
   r.Register("LSTM", nn::MakeLstm);
   r.Register("Einsum", nn::MakeEinsum);
+  r.Register("MaxUnpool", nn::MakeMaxUnpool);
+  r.Register("ConvInteger", nn::MakeConvInteger);
+  r.Register("MatMulInteger", nn::MakeMatMulInteger);
+  r.Register("QLinearConv", nn::MakeQLinearConv);
+  r.Register("QLinearMatMul", nn::MakeQLinearMatMul);
 }
 
 }  // namespace tandem::kernels::cpu

@@ -58,6 +58,33 @@ absl::StatusOr<Parsed> Parse(const KernelBuildContext& ctx) {
   return p;
 }
 
+// The output's labels: the explicit list after "->", or the implicit one (ellipsis dims, then
+// letters used exactly once, in ASCII order).
+absl::Status ResolveOutput(const KernelBuildContext& ctx, const Parsed& parsed, const std::map<char, int>& letter_ids,
+                           const std::map<char, int>& letter_count, const std::vector<int>& ellipsis_ids,
+                           EinsumPlan& plan) {
+  if (!parsed.explicit_output) {
+    plan.out_labels = ellipsis_ids;
+    for (const auto& [c, count] : letter_count) {
+      if (count == 1) plan.out_labels.push_back(letter_ids.at(c));
+    }
+    return absl::OkStatus();
+  }
+  for (char c : parsed.output) {
+    if (c == kEllipsis) {
+      plan.out_labels.insert(plan.out_labels.end(), ellipsis_ids.begin(), ellipsis_ids.end());
+      continue;
+    }
+    auto it = letter_ids.find(c);
+    if (it == letter_ids.end() ||
+        std::find(plan.out_labels.begin(), plan.out_labels.end(), it->second) != plan.out_labels.end()) {
+      return ctx.Invalid(absl::StrCat("output label '", std::string(1, c), "' is unknown or repeated"));
+    }
+    plan.out_labels.push_back(it->second);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<EinsumPlan> PlanEinsum(const KernelBuildContext& ctx) {
@@ -111,26 +138,8 @@ absl::StatusOr<EinsumPlan> PlanEinsum(const KernelBuildContext& ctx) {
       }
     }
   }
-  // Output labels.
-  if (parsed->explicit_output) {
-    for (char c : parsed->output) {
-      if (c == kEllipsis) {
-        plan.out_labels.insert(plan.out_labels.end(), ellipsis_ids.begin(), ellipsis_ids.end());
-        continue;
-      }
-      auto it = letter_ids.find(c);
-      if (it == letter_ids.end() ||
-          std::find(plan.out_labels.begin(), plan.out_labels.end(), it->second) != plan.out_labels.end()) {
-        return ctx.Invalid(absl::StrCat("output label '", std::string(1, c), "' is unknown or repeated"));
-      }
-      plan.out_labels.push_back(it->second);
-    }
-  } else {
-    plan.out_labels = ellipsis_ids;
-    for (const auto& [c, count] : letter_count) {  // std::map: ASCII order
-      if (count == 1) plan.out_labels.push_back(letter_ids[c]);
-    }
-  }
+  absl::Status s = ResolveOutput(ctx, *parsed, letter_ids, letter_count, ellipsis_ids, plan);
+  if (!s.ok()) return s;
   const int num_labels = static_cast<int>(plan.label_sizes.size());
   for (int l = 0; l < num_labels; ++l) {
     if (std::find(plan.out_labels.begin(), plan.out_labels.end(), l) == plan.out_labels.end()) {
@@ -146,7 +155,7 @@ absl::StatusOr<EinsumPlan> PlanEinsum(const KernelBuildContext& ctx) {
       stride *= shapes[i][axis];
     }
   }
-  absl::Status s = ExpectOutputShape(ctx, 0, plan.out_dims);
+  s = ExpectOutputShape(ctx, 0, plan.out_dims);
   if (!s.ok()) return s;
   return plan;
 }

@@ -1,6 +1,7 @@
 // Factories of the NN kernel family (Conv, ConvTranspose, pooling, Gemm, MatMul, recurrent
-// ops, Einsum). nn.cc registers them; where an op has an XNNPACK factory and a reference one,
-// the XNNPACK one comes first and declines (Unimplemented) what it cannot run.
+// ops, Einsum, MaxUnpool and the integer/quantized convolutions and matmuls). nn.cc registers
+// them; where an op has an XNNPACK factory and a reference one, the XNNPACK one comes first and
+// declines (Unimplemented) what it cannot run.
 #ifndef TANDEM_KERNELS_CPU_NN_KERNELS_H_
 #define TANDEM_KERNELS_CPU_NN_KERNELS_H_
 
@@ -31,6 +32,11 @@ KernelOr MakeRnn(const KernelBuildContext& ctx);
 KernelOr MakeGru(const KernelBuildContext& ctx);
 KernelOr MakeLstm(const KernelBuildContext& ctx);
 KernelOr MakeEinsum(const KernelBuildContext& ctx);
+KernelOr MakeMaxUnpool(const KernelBuildContext& ctx);
+KernelOr MakeConvInteger(const KernelBuildContext& ctx);    // int8/uint8 → int32
+KernelOr MakeMatMulInteger(const KernelBuildContext& ctx);  // int8/uint8 → int32
+KernelOr MakeQLinearConv(const KernelBuildContext& ctx);    // int8/uint8, per-tensor/channel scales
+KernelOr MakeQLinearMatMul(const KernelBuildContext& ctx);  // int8/uint8, per-tensor scales
 
 }  // namespace tandem::kernels::cpu::nn
 

@@ -38,7 +38,7 @@ template <typename V>
 inline V ExpNonPositive(V x) {
   constexpr bool kVector = !std::is_same_v<V, float>;
   const V lo = V{} + -87.3f, hi = V{} + 88.0f, zero = V{};
-  x = x < lo ? lo : x;
+  x = x < lo ? lo : x;  // NaN passes through both clamps
   x = x > hi ? hi : x;
   // Round x*log2(e) to the nearest integer with the 1.5*2^23 trick (no SSE4.1 roundps needed).
   V n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;

@@ -31,6 +31,10 @@ absl::Status XnnInitialize(absl::string_view node) {
   static xnn_status init_status = xnn_status_uninitialized;
   std::call_once(once, [] { init_status = xnn_initialize(/*allocator=*/nullptr); });
   if (init_status == xnn_status_success) return absl::OkStatus();
+  // Hardware XNNPACK cannot use: decline, so the reference kernels run instead.
+  if (init_status == xnn_status_unsupported_hardware) {
+    return absl::UnimplementedError(Message(init_status, node, "initialisation"));
+  }
   return absl::InternalError(Message(init_status, node, "initialisation"));
 }
 

@@ -24,8 +24,9 @@ struct XnnOperatorDeleter {
 };
 using XnnOperatorPtr = std::unique_ptr<xnn_operator, XnnOperatorDeleter>;
 
-// Initialises XNNPACK once per process (std::call_once). Internal naming `node` when the
-// hardware is unsupported or initialisation fails; every later call returns the same result.
+// Initialises XNNPACK once per process (std::call_once). Unimplemented naming `node` when the
+// hardware is unsupported (so callers fall back to reference kernels), Internal when
+// initialisation fails otherwise; every later call returns the same result.
 absl::Status XnnInitialize(absl::string_view node);
 
 // Status of an operator *creation* at kernel build time. xnn_status_invalid_parameter and

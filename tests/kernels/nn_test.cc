@@ -1,9 +1,10 @@
-// NN kernels (Conv, ConvTranspose, pooling, Gemm, MatMul, recurrent ops, Einsum) against naive
-// double-accumulating references: random shapes with groups, strides, dilations, padding and
-// batch > 1, on both the XNNPACK path (constant weights) and the reference path (weights fed at
+// NN kernels (Conv, ConvTranspose, pooling, Gemm, MatMul, recurrent ops, Einsum, MaxUnpool,
+// integer/quantized conv and matmul) against naive double-accumulating references: random
+// shapes with groups, strides, dilations, padding and batch > 1, on both the XNNPACK path (constant weights) and the reference path (weights fed at
 // run time), on 1 and 2 threads. Plus the corners the ONNX suite misses: XNNPACK's padding
 // semantics for pooling, ceil_mode, Indices storage order, Gemm's C broadcasts, MatMul batch
-// broadcasting and 1-D operands, integer wrap-around.
+// broadcasting and 1-D operands, integer wrap-around, quantized rounding and saturation.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -232,7 +233,8 @@ TEST(NnPool, MaxPoolMatchesReferenceIncludingAllNegativeInputsNextToPadding) {
 
 TEST(NnPool, AveragePoolMatchesReferenceWithAndWithoutPadCounting) {
   for (const PoolConfig& cfg : PoolConfigs()) {
-    if (cfg.p.dilations != std::vector<int64_t>(cfg.p.dilations.size(), 1)) continue;  // opset 19 only
+    const auto& d = cfg.p.dilations;
+    if (std::any_of(d.begin(), d.end(), [](int64_t v) { return v != 1; })) continue;  // opset 19 only
     for (bool count_pad : {false, true}) {
       for (int threads : {1, 2}) {
         std::mt19937 rng(11);
@@ -631,6 +633,60 @@ TEST(NnEinsum, IntegersAndMalformedEquations) {
     b.Attr("equation", Attribute(std::string(bad)));
     b.Output(DType::kFloat32, {2});
     EXPECT_EQ(b.Run().status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+}
+
+// ---- MaxUnpool and the integer / quantized ops
+
+TEST(NnUnpool, RejectsIndicesOutsideTheUnpooledTensor) {
+  NodeTest t("MaxUnpool");
+  t.Input(Tensor::FromValues<float>(DType::kFloat32, {1, 1, 1, 1}, {3}));
+  t.Input(Tensor::FromValues<int64_t>(DType::kInt64, {1, 1, 1, 1}, {4}));
+  t.Attr("kernel_shape", Ints({2, 2})).Attr("strides", Ints({2, 2}));
+  t.Output(DType::kFloat32, {1, 1, 2, 2});
+  EXPECT_EQ(t.Run().status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(NnInteger, ConvIntegerMixesUint8InputWithPerChannelInt8Weights) {
+  NodeTest t("ConvInteger");
+  t.Input(Tensor::FromValues<uint8_t>(DType::kUInt8, {1, 1, 2, 2}, {10, 20, 30, 40}));
+  t.Input(Tensor::FromValues<int8_t>(DType::kInt8, {2, 1, 1, 1}, {1, -2}));
+  t.Input(Tensor::FromValues<uint8_t>(DType::kUInt8, {}, {10}));
+  t.Input(Tensor::FromValues<int8_t>(DType::kInt8, {2}, {0, -1}));  // centred weights: 1, -1
+  t.Output(DType::kInt32, {1, 2, 2, 2});
+  ASSERT_OK_AND_ASSIGN(auto outs, t.Run(2));
+  EXPECT_THAT(Values<int32_t>(outs[0]), ElementsAre(0, 10, 20, 30, 0, -10, -20, -30));
+}
+
+TEST(NnInteger, MatMulIntegerPerRowZeroPoint) {
+  NodeTest t("MatMulInteger");
+  t.Input(Tensor::FromValues<uint8_t>(DType::kUInt8, {2, 2}, {1, 2, 3, 4}));
+  t.Input(Tensor::FromValues<uint8_t>(DType::kUInt8, {2, 1}, {5, 7}));
+  t.Input(Tensor::FromValues<uint8_t>(DType::kUInt8, {2}, {1, 3}));  // centred A: {0, 1, 0, 1}
+  t.Output(DType::kInt32, {2, 1});
+  ASSERT_OK_AND_ASSIGN(auto outs, t.Run());
+  EXPECT_THAT(Values<int32_t>(outs[0]), ElementsAre(7, 7));
+}
+
+TEST(NnInteger, QLinearMatMulRoundsHalfToEvenAndSaturates) {
+  // acc = {3, 129, 1}; × a_scale·b_scale/y_scale = 0.5 → {1.5, 64.5, 0.5} → {2, 64, 0}.
+  for (int8_t y_zp : {int8_t{0}, int8_t{70}}) {
+    NodeTest t("QLinearMatMul");
+    t.Input(Tensor::FromValues<int8_t>(DType::kInt8, {1, 2}, {1, 1}));
+    t.Input(Tensor::FromValues<float>(DType::kFloat32, {}, {1.0f}));
+    t.Input(Tensor::FromValues<int8_t>(DType::kInt8, {}, {0}));
+    t.Input(Tensor::FromValues<int8_t>(DType::kInt8, {2, 3}, {1, 2, 0, 2, 127, 1}));
+    t.Input(Tensor::FromValues<float>(DType::kFloat32, {}, {0.5f}));
+    t.Input(Tensor::FromValues<int8_t>(DType::kInt8, {}, {0}));
+    t.Input(Tensor::FromValues<float>(DType::kFloat32, {}, {1.0f}));
+    t.Input(Tensor::FromValues<int8_t>(DType::kInt8, {}, {y_zp}));
+    t.Output(DType::kInt8, {1, 3});
+    ASSERT_OK_AND_ASSIGN(auto outs, t.Run());
+    if (y_zp == 0) {
+      EXPECT_THAT(Values<int8_t>(outs[0]), ElementsAre(2, 64, 0));
+    } else {
+      EXPECT_THAT(Values<int8_t>(outs[0]), ElementsAre(72, 127, 70));
+    }
   }
 }
 

@@ -14,6 +14,11 @@ namespace tandem::kernels::cpu::nn_test {
 
 // A Conv/ConvTranspose configuration. pads are [begins..., ends...].
 struct ConvCase {
+  ConvCase(int64_t n, int64_t c, int64_t m, int64_t group, std::vector<int64_t> in, std::vector<int64_t> kernel,
+           std::vector<int64_t> strides, std::vector<int64_t> dilations, std::vector<int64_t> pads, bool bias = false)
+      : n(n), c(c), m(m), group(group), in(std::move(in)), kernel(std::move(kernel)), strides(std::move(strides)),
+        dilations(std::move(dilations)), pads(std::move(pads)), bias(bias) {}
+
   int64_t n, c, m, group;
   std::vector<int64_t> in, kernel, strides, dilations, pads;
   bool bias = false;

@@ -2,6 +2,7 @@
 // axis subset against a naive reference, empty reductions, integer wrap-around, run-time axes,
 // NaN handling, the chunked and multithreaded paths, precision of long sums, float16).
 #include <cmath>
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <random>
@@ -216,6 +217,19 @@ TEST(Reduce, MaxMinPropagateNanAndSupportBool) {
   ASSERT_OK_AND_ASSIGN(auto out, t.Run());
   EXPECT_TRUE(std::isnan(Values<float>(out[0])[0]));
   EXPECT_EQ(Values<float>(out[0])[1], 6);
+
+  // Long rows take the SIMD path, which tracks NaN on the side.
+  std::vector<float> row = Random(2 * 40, 21);
+  row[21] = NAN;
+  row[40 + 37] = 9.0f;  // the max of row 1, in the scalar tail
+  for (const char* op : {"ReduceMax", "ReduceMin"}) {
+    NodeTest l(op);
+    l.Input(F32({2, 40}, row)).ConstantInput(I64({1}, {1})).Output(DType::kFloat32, {2, 1});
+    ASSERT_OK_AND_ASSIGN(auto lo, l.Run());
+    EXPECT_TRUE(std::isnan(Values<float>(lo[0])[0])) << op;
+    EXPECT_EQ(Values<float>(lo[0])[1], std::string(op) == "ReduceMax" ? 9.0f
+                                           : *std::min_element(row.begin() + 40, row.end()));
+  }
 
   NodeTest b("ReduceMin");
   b.Input(T1<uint8_t>(DType::kBool, {2, 2}, {1, 0, 1, 1})).ConstantInput(I64({1}, {1}));
