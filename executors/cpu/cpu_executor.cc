@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "executors/cpu/tensor_axis.h"
 #include "executors/memory_planner.h"
 
 namespace tandem::executors {
@@ -30,9 +31,27 @@ absl::StatusOr<Dims> StaticDims(const ir::Graph& g, ir::ValueId id) {
   return Dims(sizes->begin(), sizes->end());
 }
 
+// Whether a static plan is impossible: control flow, sequences/optionals, strings, or shapes that
+// are not all static.
+bool NeedsInterpreter(const ir::Graph& g) {
+  for (const ir::Value& v : g.values()) {
+    if (v.info.type != ir::ValueType::kTensor || !v.info.shape.is_static() ||
+        v.info.dtype == ir::DType::kUndefined || v.info.dtype == ir::DType::kString) {
+      return true;
+    }
+  }
+  for (const ir::Node& n : g.nodes()) {
+    if (IsInterpreterOp(n) && n.op_type != "Identity") return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string CpuExecutor::UnsupportedReason(const ir::Graph& graph, const ir::Node& node) {
+  bool dynamic = IsInterpreterOp(node) && node.op_type != "Identity";
+  for (ir::ValueId id : node.outputs) dynamic = dynamic || (id.valid() && !StaticDims(graph, id).ok());
+  if (dynamic) return CpuInterpreter::UnsupportedReason(graph, node);
   for (ir::ValueId id : node.outputs) {
     if (!id.valid()) continue;
     auto dims = StaticDims(graph, id);
@@ -50,6 +69,14 @@ absl::StatusOr<std::unique_ptr<CpuExecutor>> CpuExecutor::Create(const ir::Graph
                                                                   const CpuExecutorOptions& options) {
   std::unique_ptr<CpuExecutor> ex(new CpuExecutor(graph));
   if (options.threads > 1) ex->pool_ = pthreadpool_create(static_cast<size_t>(options.threads));
+  if (NeedsInterpreter(graph)) {
+    for (const ir::Node& node : graph.nodes()) {
+      std::string reason = CpuInterpreter::UnsupportedReason(graph, node);
+      if (!reason.empty()) return absl::UnimplementedError(reason);
+    }
+    ex->interpreter_ = std::make_unique<CpuInterpreter>(graph, options.infer, ex->pool_);
+    return ex;
+  }
   TANDEM_ASSIGN_OR_RETURN(std::vector<ir::NodeId> order, graph.TopologicalOrder());
   const auto& registry = kernels::cpu::KernelRegistry::Default();
   for (ir::NodeId id : order) {
@@ -140,11 +167,78 @@ TensorView CpuExecutor::View(ir::ValueId id, std::vector<ir::Tensor>& outputs) {
   return v;
 }
 
+absl::Status CpuExecutor::CheckInput(size_t i, const ir::Tensor& t) const {
+  const ir::Value& v = graph_.value(graph_.inputs()[i]);
+  bool ok = t.dtype == v.info.dtype;
+  if (ok && v.info.shape.has_rank()) {
+    ok = static_cast<int>(t.dims.size()) == v.info.shape.rank();
+    for (int d = 0; ok && d < v.info.shape.rank(); ++d) {
+      const ir::Dim& dim = v.info.shape.dims()[d];
+      ok = !dim.is_static() || dim.size() == t.dims[d];
+    }
+  }
+  if (ok) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("input '", v.name, "' must be ", v.info.ToString(), ", got ",
+                                                 ir::DTypeName(t.dtype), ir::Shape::Static(t.dims).ToString()));
+}
+
+absl::StatusOr<std::vector<RuntimeValue>> CpuExecutor::RunValues(std::vector<RuntimeValue> inputs) {
+  const ir::Graph& g = graph_;
+  if (inputs.size() != g.inputs().size()) {
+    return absl::InvalidArgumentError(absl::StrCat("the model takes ", g.inputs().size(),
+                                                   " inputs, got ", inputs.size()));
+  }
+  if (interpreter_) {
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const ir::Value& v = g.value(g.inputs()[i]);
+      if (inputs[i].type != v.info.type) {
+        return absl::InvalidArgumentError(absl::StrCat("input '", v.name, "' must be ", v.info.ToString(),
+                                                       ", got ", inputs[i].Describe()));
+      }
+      if (inputs[i].is_tensor()) TANDEM_RETURN_IF_ERROR(CheckInput(i, inputs[i].tensors.at(0)));
+      // Kernels may read 16 bytes past a tensor (XNNPACK): give them buffers with that slack.
+      for (ir::Tensor& t : inputs[i].tensors) {
+        if (t.dtype == ir::DType::kString || t.byte_size() == 0) continue;
+        ir::Tensor copy = NewTensor(t.dtype, t.dims);
+        std::memcpy(MutableBytes(copy), t.data.data(), t.byte_size());
+        t = std::move(copy);
+      }
+    }
+    return interpreter_->Run(std::move(inputs));
+  }
+  std::vector<ir::Tensor> tensors;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].holds_one_tensor()) {
+      return absl::InvalidArgumentError(absl::StrCat("input '", g.value(g.inputs()[i]).name,
+                                                     "' must be a tensor, got ", inputs[i].Describe()));
+    }
+    tensors.push_back(std::move(inputs[i].tensors[0]));
+  }
+  TANDEM_ASSIGN_OR_RETURN(std::vector<ir::Tensor> outs, Run(tensors));
+  std::vector<RuntimeValue> values;
+  for (ir::Tensor& t : outs) values.push_back(RuntimeValue::Tensor(std::move(t)));
+  return values;
+}
+
 absl::StatusOr<std::vector<ir::Tensor>> CpuExecutor::Run(absl::Span<const ir::Tensor> inputs) {
   const ir::Graph& g = graph_;
   if (inputs.size() != g.inputs().size()) {
     return absl::InvalidArgumentError(absl::StrCat("the model takes ", g.inputs().size(),
                                                    " inputs, got ", inputs.size()));
+  }
+  if (interpreter_) {
+    std::vector<RuntimeValue> values;
+    for (const ir::Tensor& t : inputs) values.push_back(RuntimeValue::Tensor(t));
+    TANDEM_ASSIGN_OR_RETURN(values, RunValues(std::move(values)));
+    std::vector<ir::Tensor> outs;
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (!values[i].holds_one_tensor()) {
+        return absl::InvalidArgumentError(absl::StrCat("output '", g.value(g.outputs()[i]).name, "' is a ",
+                                                       values[i].Describe(), "; use RunValues"));
+      }
+      outs.push_back(std::move(values[i].tensors[0]));
+    }
+    return outs;
   }
   std::lock_guard<std::mutex> lock(run_mutex_);
   std::vector<ir::Tensor> outputs(g.outputs().size());

@@ -44,10 +44,26 @@ struct TensorView {
   T* as() const { return static_cast<T*>(data); }
 };
 
+// Gives a kernel whose output sizes depend on input *values* (NonZero, Unique, Compress,
+// NonMaxSuppression) the buffer for the sizes it found. The CPU executor's static plan checks
+// them against the planned shape; its interpreter (dynamic shapes) allocates.
+class OutputAllocator {
+ public:
+  virtual ~OutputAllocator() = default;
+  virtual absl::StatusOr<void*> Allocate(size_t output, const Dims& dims) = 0;
+};
+
 struct KernelContext {
   absl::Span<const TensorView> inputs;
-  absl::Span<TensorView> outputs;   // buffers sized from the node's static output shapes
+  // Buffers sized from the node's output shapes. For kString, `data` points at std::string
+  // elements. An output whose size depends on values has data == null until AllocateOutput.
+  absl::Span<TensorView> outputs;
   pthreadpool_t threadpool = nullptr;  // null: run on the calling thread
+  OutputAllocator* allocator = nullptr;  // null: outputs are pre-allocated (static plan)
+
+  // Sets output i's dims and returns its buffer. Without an allocator, `dims` must equal the
+  // planned dims (FailedPrecondition otherwise: the model needs dynamic shapes).
+  absl::StatusOr<void*> AllocateOutput(size_t i, const Dims& dims) const;
 };
 
 class CpuKernel {

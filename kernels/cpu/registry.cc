@@ -1,5 +1,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/status_macros.h"
 #include "kernels/cpu/kernel.h"
 
 namespace tandem::kernels::cpu {
@@ -27,6 +28,22 @@ absl::Status KernelBuildContext::Unsupported(const std::string& reason) const {
 
 absl::Status KernelBuildContext::Invalid(const std::string& reason) const {
   return absl::InvalidArgumentError(absl::StrCat(node_.Describe(), ": ", reason));
+}
+
+absl::StatusOr<void*> KernelContext::AllocateOutput(size_t i, const Dims& dims) const {
+  TensorView& out = outputs[i];
+  if (allocator != nullptr) {
+    TANDEM_ASSIGN_OR_RETURN(void* data, allocator->Allocate(i, dims));
+    out.dims = dims;
+    out.data = data;
+    return data;
+  }
+  if (out.dims != dims) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "output ", i, " has data-dependent shape [", absl::StrJoin(dims, ","),
+        "], which differs from the planned [", absl::StrJoin(out.dims, ","), "]"));
+  }
+  return out.data;
 }
 
 void KernelRegistry::Register(const std::string& op_type, KernelFactory factory) {

@@ -24,6 +24,7 @@
 #include "common/float16.h"
 #include "executors/cpu/cpu_executor.h"
 #include "executors/device_registry.h"
+#include "importer/node_inference.h"
 #include "importer/onnx_importer.h"
 #include "importer/tensor_proto.h"
 #include "nlohmann/json.hpp"
@@ -111,7 +112,10 @@ int main(int argc, char** argv) {
   if (!model.ok()) return Fail(std::string(model.status().message()));
   const tandem::ir::Graph& g = *model->graph;
   int threads = std::max(1, absl::GetFlag(FLAGS_threads));
-  auto executor = tandem::executors::CpuExecutor::Create(g, {threads});
+  tandem::executors::CpuExecutorOptions exec_options;
+  exec_options.threads = threads;
+  exec_options.infer = tandem::importer::MakeNodeInference(g.opsets());
+  auto executor = tandem::executors::CpuExecutor::Create(g, exec_options);
   if (!executor.ok()) return Fail(std::string(executor.status().message()));
 
   std::vector<tandem::ir::Tensor> inputs;
