@@ -9,10 +9,11 @@
 //  - float to integer: truncates toward zero, saturating at the type's limits, NaN → 0;
 //  - integer to narrower integer: wraps (two's complement), as numpy's astype;
 //  - to float16/bfloat16: through float32, rounding to nearest even.
-// Strings (and complex) are declined.
+// Casts to or from strings are string_cast.cc's; complex is declined.
 #include <cstring>
 
 #include "kernels/cpu/elementwise_common.h"
+#include "kernels/cpu/string_cast.h"
 
 namespace tandem::kernels::cpu::elementwise {
 namespace {
@@ -62,6 +63,9 @@ KernelOr MakeCastTo(const KernelBuildContext& ctx, ir::DType to) {
   if (ctx.output_info(0).dtype != to) {
     return ctx.Invalid(absl::StrCat("output dtype ", ir::DTypeName(ctx.output_info(0).dtype),
                                     " is not the target ", ir::DTypeName(to)));
+  }
+  if (from == ir::DType::kString || to == ir::DType::kString) {
+    return MakeStringCastKernel(ctx, from, to);
   }
   std::unique_ptr<CpuKernel> kernel;
   Dispatch(from, [&](auto ti) {

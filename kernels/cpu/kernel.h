@@ -72,6 +72,9 @@ class CpuKernel {
   // Computes the outputs. Errors (e.g. an index out of range in a Gather) are InvalidArgument
   // naming the node; the executor adds the node's name if the kernel did not.
   virtual absl::Status Run(const KernelContext& ctx) = 0;
+  // Whether Run reads input i. Kernels that pack a constant input (weights) when they are built
+  // return false for it, so the executor need not keep a run-time copy of those bytes.
+  virtual bool ReadsInputAtRun(size_t input) const { return true; }
 };
 
 // What a factory sees when it builds (or declines) a kernel for `node`.
@@ -101,12 +104,16 @@ class KernelBuildContext {
 using KernelFactory =
     std::function<absl::StatusOr<std::unique_ptr<CpuKernel>>(const KernelBuildContext&)>;
 
-// op_type (default ONNX domain) → factories, tried in registration order: the first that does
+// (domain, op_type) → factories, tried in registration order: the first that does
 // not return Unimplemented wins, so a fast specialised kernel (e.g. XNNPACK) registers before a
 // general one. Thread-safe for lookups after construction.
 class KernelRegistry {
  public:
+  // An op of the default ONNX domain ("" or "ai.onnx").
   void Register(const std::string& op_type, KernelFactory factory);
+  // An op of another domain, e.g. ("ai.onnx.preview.training", "Adam"); Ops() lists it as
+  // "domain.op_type". "" and "ai.onnx" name the default domain.
+  void Register(const std::string& domain, const std::string& op_type, KernelFactory factory);
   // The kernel for `node`, or Unimplemented with every candidate's reason (or "no CPU kernel
   // for op X" when none is registered).
   absl::StatusOr<std::unique_ptr<CpuKernel>> Create(const ir::Graph& graph,
@@ -118,6 +125,8 @@ class KernelRegistry {
   static const KernelRegistry& Default();
 
  private:
+  // Keyed by op_type for the default domain and "domain.op_type" for others.
+  static std::string Key(const std::string& domain, const std::string& op_type);
   absl::flat_hash_map<std::string, std::vector<KernelFactory>> factories_;
 };
 
@@ -126,6 +135,11 @@ void RegisterElementwiseKernels(KernelRegistry& r);
 void RegisterDataMovementKernels(KernelRegistry& r);
 void RegisterReductionKernels(KernelRegistry& r);
 void RegisterNnKernels(KernelRegistry& r);
+void RegisterStringVisionKernels(KernelRegistry& r);  // strings, detection/vision, NonZero/Unique/Compress
+void RegisterSignalKernels(KernelRegistry& r);    // windows, MelWeightMatrix, DFT, STFT
+void RegisterQuantizeKernels(KernelRegistry& r);  // (De)QuantizeLinear, DynamicQuantizeLinear
+void RegisterLinalgKernels(KernelRegistry& r);    // Det
+void RegisterTrainingKernels(KernelRegistry& r);  // ai.onnx.preview.training optimizers
 
 // Runs fn(i) for i in [0, n) on the pool (or inline when `pool` is null or n is small).
 void ParallelFor(pthreadpool_t pool, int64_t n, const std::function<void(int64_t)>& fn);

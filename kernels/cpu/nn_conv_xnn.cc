@@ -56,6 +56,8 @@ class XnnConvKernel final : public CpuKernel {
     if (!direct_out_) out_.resize(static_cast<size_t>(p.batch * p.out_channels * p.window.out_size()));
   }
 
+  bool ReadsInputAtRun(size_t input) const override { return input == 0; }  // W, B are packed
+
   absl::Status Run(const KernelContext& ctx) override {
     if (ctx.outputs[0].num_elements() == 0) return absl::OkStatus();
     pthreadpool_t pool = ctx.threadpool;

@@ -86,6 +86,9 @@ class XnnGemmKernel final : public CpuKernel {
     if (p.trans_a || copy_a) a_.resize(static_cast<size_t>(p.m * p.k) + XNN_EXTRA_BYTES / sizeof(float));
   }
 
+  // B is packed; C too when it became the bias.
+  bool ReadsInputAtRun(size_t input) const override { return input == 0 || (input == 2 && !c_in_bias_); }
+
   absl::Status Run(const KernelContext& ctx) override {
     const float* a = ctx.inputs[0].as<const float>();
     if (p_.trans_a) {

@@ -86,6 +86,8 @@ class XnnMatMulKernel final : public CpuKernel {
     if (copy_a) a_.resize(static_cast<size_t>(rows * k) + XNN_EXTRA_BYTES / sizeof(float));
   }
 
+  bool ReadsInputAtRun(size_t input) const override { return input == 0; }  // B is packed
+
   absl::Status Run(const KernelContext& ctx) override {
     const float* a = ctx.inputs[0].as<const float>();
     if (!a_.empty()) {  // a constant A lacks the arena's read-past-end slack

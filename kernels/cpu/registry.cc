@@ -46,19 +46,25 @@ absl::StatusOr<void*> KernelContext::AllocateOutput(size_t i, const Dims& dims) 
   return out.data;
 }
 
+std::string KernelRegistry::Key(const std::string& domain, const std::string& op_type) {
+  return domain.empty() || domain == "ai.onnx" ? op_type : absl::StrCat(domain, ".", op_type);
+}
+
 void KernelRegistry::Register(const std::string& op_type, KernelFactory factory) {
   factories_[op_type].push_back(std::move(factory));
 }
 
+void KernelRegistry::Register(const std::string& domain, const std::string& op_type,
+                              KernelFactory factory) {
+  factories_[Key(domain, op_type)].push_back(std::move(factory));
+}
+
 absl::StatusOr<std::unique_ptr<CpuKernel>> KernelRegistry::Create(const ir::Graph& graph,
                                                                   const ir::Node& node) const {
-  if (!node.domain.empty()) {
-    return absl::UnimplementedError(
-        absl::StrCat(node.Describe(), ": no CPU kernels for domain '", node.domain, "'"));
-  }
-  auto it = factories_.find(node.op_type);
+  auto it = factories_.find(Key(node.domain, node.op_type));
   if (it == factories_.end()) {
-    return absl::UnimplementedError(absl::StrCat(node.Describe(), ": no CPU kernel for op ", node.op_type));
+    return absl::UnimplementedError(absl::StrCat(node.Describe(), ": no CPU kernel for op ",
+                                                 Key(node.domain, node.op_type)));
   }
   KernelBuildContext ctx(graph, node);
   std::vector<std::string> reasons;
@@ -85,6 +91,11 @@ const KernelRegistry& KernelRegistry::Default() {
     RegisterElementwiseKernels(*r);
     RegisterDataMovementKernels(*r);
     RegisterReductionKernels(*r);
+    RegisterStringVisionKernels(*r);
+    RegisterSignalKernels(*r);
+    RegisterQuantizeKernels(*r);
+    RegisterLinalgKernels(*r);
+    RegisterTrainingKernels(*r);
     return r;
   }();
   return *registry;

@@ -29,6 +29,7 @@ class NodeTest {
   NodeTest& ConstantInput(ir::Tensor t) { inputs_.push_back({std::move(t), true, true}); return *this; }
   NodeTest& OmittedInput() { inputs_.push_back({{}, false, false}); return *this; }
   NodeTest& Attr(const std::string& name, ir::Attribute a) { attrs_[name] = std::move(a); return *this; }
+  NodeTest& Domain(std::string domain) { domain_ = std::move(domain); return *this; }
   NodeTest& Output(ir::DType dtype, std::vector<int64_t> dims) {
     outputs_.push_back({dtype, ir::Shape::Static(dims)});
     return *this;
@@ -40,6 +41,7 @@ class NodeTest {
     ir::Node node;
     node.name = "n";
     node.op_type = op_;
+    node.domain = domain_;
     node.attributes = attrs_;
     for (size_t i = 0; i < inputs_.size(); ++i) {
       const InputSpec& in = inputs_[i];
@@ -98,6 +100,7 @@ class NodeTest {
     bool present;
   };
   std::string op_;
+  std::string domain_;  // "" is the default ONNX domain
   std::vector<InputSpec> inputs_;
   std::map<std::string, ir::Attribute, std::less<>> attrs_;
   std::vector<ir::TensorInfo> outputs_;
