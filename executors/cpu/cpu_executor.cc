@@ -99,13 +99,22 @@ absl::StatusOr<std::unique_ptr<CpuExecutor>> CpuExecutor::Create(const ir::Graph
 absl::Status CpuExecutor::Plan(const std::vector<ir::NodeId>& order) {
   const ir::Graph& g = graph_;
   slots_.assign(g.num_values(), Slot{});
+  // Constants that some kernel reads while running (not only when it was built).
+  std::vector<bool> read_at_run(g.num_values(), false);
+  for (const Step& step : steps_) {
+    const ir::Node& node = g.node(step.node);
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      if (node.inputs[i].valid() && step.kernel->ReadsInputAtRun(i)) read_at_run[node.inputs[i].value] = true;
+    }
+  }
+  for (ir::ValueId out : g.outputs()) read_at_run[out.value] = true;
   for (int i = 0; i < g.num_values(); ++i) {
     const ir::Value& v = g.value(ir::ValueId(i));
     Slot& s = slots_[i];
     s.dtype = v.info.dtype;
     if (v.kind == ir::ValueKind::kInitializer) {
       s.kind = Slot::kConstant;
-      s.constant = v.initializer->data.data();
+      s.constant = read_at_run[i] ? AlignedConstant(*v.initializer) : v.initializer->data.data();
       s.dims.assign(v.initializer->dims.begin(), v.initializer->dims.end());
       s.dtype = v.initializer->dtype;
     } else if (v.info.shape.is_static()) {
@@ -152,6 +161,21 @@ absl::Status CpuExecutor::Plan(const std::vector<ir::NodeId>& order) {
   }
   arena_ = std::unique_ptr<uint8_t, void (*)(void*)>(static_cast<uint8_t*>(arena), std::free);
   return absl::OkStatus();
+}
+
+const void* CpuExecutor::AlignedConstant(const ir::Tensor& t) {
+  const uint8_t* data = t.data.data();
+  const size_t element = static_cast<size_t>(std::max(1, ir::DTypeSize(t.dtype)));
+  // Weights borrowed from a file sit wherever the file put them; kernels read them as typed
+  // arrays, and a float* that is not 4-byte aligned is undefined behaviour (and breaks
+  // vectorised loops that peel to alignment). Such constants get an aligned copy.
+  if (reinterpret_cast<uintptr_t>(data) % element == 0 || t.byte_size() == 0) return data;
+  void* copy = nullptr;
+  if (posix_memalign(&copy, 64, t.byte_size() + kReadPastEndBytes) != 0) return data;
+  std::memcpy(copy, data, t.byte_size());
+  aligned_constants_.emplace_back(static_cast<uint8_t*>(copy), std::free);
+  aligned_constant_bytes_ += static_cast<int64_t>(t.byte_size());
+  return copy;
 }
 
 TensorView CpuExecutor::View(ir::ValueId id, std::vector<ir::Tensor>& outputs) {

@@ -53,6 +53,8 @@ class CpuExecutor {
   // Bytes of the planned arena (graph inputs and intermediates); exact, known before running.
   // 0 in interpreter mode, where memory depends on the values.
   int64_t arena_bytes() const { return arena_bytes_; }
+  // Bytes of constants copied because the file left them misaligned for their element type.
+  int64_t aligned_constant_bytes() const { return aligned_constant_bytes_; }
 
   // Why the CPU cannot run `node` ("" when it can): the same check Create() uses.
   static std::string UnsupportedReason(const ir::Graph& graph, const ir::Node& node);
@@ -77,12 +79,16 @@ class CpuExecutor {
   kernels::cpu::TensorView View(ir::ValueId id, std::vector<ir::Tensor>& outputs);
 
   absl::Status CheckInput(size_t i, const ir::Tensor& t) const;
+  // `t`'s bytes, or an aligned copy when they are not aligned to the element size.
+  const void* AlignedConstant(const ir::Tensor& t);
 
   const ir::Graph& graph_;
   std::unique_ptr<CpuInterpreter> interpreter_;
   std::vector<Step> steps_;
   std::vector<Slot> slots_;  // by ValueId
   int64_t arena_bytes_ = 0;
+  std::vector<std::unique_ptr<uint8_t, void (*)(void*)>> aligned_constants_;
+  int64_t aligned_constant_bytes_ = 0;
   std::unique_ptr<uint8_t, void (*)(void*)> arena_{nullptr, nullptr};
   pthreadpool_t pool_ = nullptr;
   std::mutex run_mutex_;

@@ -187,13 +187,16 @@ int main(int argc, char** argv) {
   double min = *std::min_element(times_ms.begin(), times_ms.end());
   std::cout << absl::StrFormat(
       "%s on %s, %d thread(s): median %.3f ms, min %.3f ms, p90 %.3f ms over %d runs; peak RSS %.1f "
-      "MiB; CPU arena %.1f MiB\n",
+      "MiB; CPU arena %.1f MiB; constants copied for alignment %.1f MiB%s\n",
       path, device, threads, median, min, p90, iters, peak_rss / 1048576.0,
-      (*executor)->arena_bytes() / 1048576.0);
+      (*executor)->arena_bytes() / 1048576.0, (*executor)->aligned_constant_bytes() / 1048576.0,
+      (*executor)->interpreted() ? " (interpreter mode: dynamic shapes)" : "");
   nlohmann::json j = {{"model", path},           {"device", device},       {"threads", threads},
                       {"iters", iters},          {"median_ms", median},    {"min_ms", min},
                       {"p90_ms", p90},           {"peak_rss_bytes", peak_rss},
-                      {"arena_bytes", (*executor)->arena_bytes()}};
+                      {"arena_bytes", (*executor)->arena_bytes()},
+                      {"aligned_constant_bytes", (*executor)->aligned_constant_bytes()},
+                      {"interpreted", (*executor)->interpreted()}};
   if (!absl::GetFlag(FLAGS_expected).empty()) {
     j["outputs"] = errors;
     j["passed"] = passed;
