@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Benchmarks tandem-run against ONNX Runtime (CPU, onnxruntime-node) on the same models and
+# inputs, and prints a markdown table. A dev tool: ORT is never a tandem dependency.
+#
+# How to run (from anywhere; models come from models/export.py):
+#   /usr/bin/python3 models/export.py --out build/models --only resnet18,bert_encoder
+#   scripts/bench_vs_ort.sh build/models/resnet18 build/models/bert_encoder \
+#       [--threads "1 2"] [--iters 20] [--warmup 1] [--check]
+# Each MODEL_DIR holds model.onnx and, optionally, test_data_set_0/input_<i>.pb (else both
+# runtimes use random inputs). --check also compares both runtimes' outputs with
+# test_data_set_0/output_<i>.pb (rtol = atol = 1e-4) and adds a column with the verdicts.
+# Environment: TANDEM_RUN (default $TANDEM_BUILD_DIR/bin/tandem-run, TANDEM_BUILD_DIR=build).
+# The first run installs onnxruntime-node (CPU build, ~80 MB) into tools/bench/ort/node_modules
+# (git-ignored) with `npm install --ignore-scripts`; needs node >= 18 and npm.
+#
+# Runs are sequential (tandem, then ORT, per model and thread count), so a busy machine skews
+# both about equally; the peak RSS of the ORT column includes node itself (~40-50 MiB).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ORT_DIR=$ROOT/tools/bench/ort
+TANDEM_RUN=${TANDEM_RUN:-$ROOT/${TANDEM_BUILD_DIR:-build}/bin/tandem-run}
+
+usage() {
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+threads="1 2"
+iters=20
+warmup=1
+check=0
+dirs=()
+while (($#)); do
+  case $1 in
+    --threads) threads=${2:?--threads needs a value}; shift 2 ;;
+    --iters) iters=${2:?--iters needs a value}; shift 2 ;;
+    --warmup) warmup=${2:?--warmup needs a value}; shift 2 ;;
+    --check) check=1; shift ;;
+    -h|--help) usage ;;
+    -*) echo "bench_vs_ort.sh: unknown flag $1" >&2; usage ;;
+    *) dirs+=("$1"); shift ;;
+  esac
+done
+((${#dirs[@]})) || usage
+[[ -x $TANDEM_RUN ]] || { echo "bench_vs_ort.sh: no tandem-run at $TANDEM_RUN (set TANDEM_RUN)" >&2; exit 1; }
+command -v node >/dev/null || { echo "bench_vs_ort.sh: needs node and npm" >&2; exit 1; }
+
+if [[ ! -d $ORT_DIR/node_modules/onnxruntime-node ]]; then
+  echo "bench_vs_ort.sh: installing onnxruntime-node into $ORT_DIR/node_modules" >&2
+  # The package ships its CPU binaries; ONNXRUNTIME_NODE_INSTALL=skip and --ignore-scripts stop
+  # its install script from fetching the GPU (CUDA) ones.
+  (cd "$ORT_DIR" && ONNXRUNTIME_NODE_INSTALL=skip npm install --ignore-scripts --no-audit --no-fund >&2)
+fi
+
+# json_fields LINE KEY...: prints the keys' values, tab-separated ('-' when missing).
+json_fields() {
+  node -e '
+    const j = JSON.parse(process.argv[1]);
+    console.log(process.argv.slice(2).map((k) => (k in j ? String(j[k]) : "-")).join("\t"));
+  ' "$@"
+}
+
+# fmt_ms / fmt_mib / ratio: numbers for the table.
+fmt() { node -e 'const [k, a, b] = process.argv.slice(1);
+  const n = Number(a), d = Number(b);
+  if (a === "-" || Number.isNaN(n)) { console.log("-"); process.exit(0); }
+  if (k === "ms") console.log(n.toFixed(n < 10 ? 2 : 1));
+  else if (k === "mib") console.log((n / 1048576).toFixed(0));
+  else console.log(b === "-" || Number.isNaN(d) || d === 0 ? "-" : (n / d).toFixed(2));' "$@"; }
+
+# last_json: the last line of stdin that starts with '{' (tandem-run also prints text).
+last_json() { grep '^{' | tail -n 1 || true; }
+
+header="| model | threads | tandem median ms | ORT median ms | ratio tandem/ORT | tandem peak RSS MiB | ORT peak RSS MiB |"
+rule="| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+if ((check)); then header+=" outputs match torch (tandem / ORT) |"; rule+=" --- |"; fi
+rows=()
+
+for dir in "${dirs[@]}"; do
+  dir=${dir%/}
+  model=$dir/model.onnx
+  [[ -f $model ]] || { echo "bench_vs_ort.sh: no $model" >&2; exit 1; }
+  name=$(basename "$dir")
+  data=()
+  [[ -f $dir/test_data_set_0/input_0.pb ]] && data=(--inputs "$dir/test_data_set_0")
+  expect=()
+  ((check)) && expect=(--expected "$dir/test_data_set_0" --rtol 1e-4 --atol 1e-4)
+  for t in $threads; do
+    echo "bench_vs_ort.sh: $name, $t thread(s): tandem" >&2
+    tandem_out=$("$TANDEM_RUN" "$model" "${data[@]}" "${expect[@]}" --threads "$t" \
+                 --warmup "$warmup" --iters "$iters" 2>&1) && t_rc=0 || t_rc=$?
+    tandem_json=$(last_json <<<"$tandem_out")
+    echo "bench_vs_ort.sh: $name, $t thread(s): ORT" >&2
+    ort_out=$(node "$ORT_DIR/ort_bench.js" "$model" "${data[@]}" "${expect[@]}" --threads "$t" \
+              --warmup "$warmup" --iters "$iters" 2>&1) && o_rc=0 || o_rc=$?
+    ort_json=$(last_json <<<"$ort_out")
+
+    if [[ -n $tandem_json ]]; then
+      IFS=$'\t' read -r t_ms t_rss t_pass <<<"$(json_fields "$tandem_json" median_ms peak_rss_bytes passed)"
+    else
+      # No JSON: the run failed before timing; show its error in the table.
+      t_ms=-; t_rss=-; t_pass=error
+      echo "${tandem_out:-(no output)} [exit status $t_rc]" | tail -n 3 | sed "s|^|  tandem $name: |" >&2
+    fi
+    if [[ -n $ort_json ]]; then
+      IFS=$'\t' read -r o_ms o_rss o_pass <<<"$(json_fields "$ort_json" median_ms peak_rss_bytes passed)"
+    else
+      o_ms=-; o_rss=-; o_pass=error
+      echo "${ort_out:-(no output)} [exit status $o_rc]" | tail -n 3 | sed "s|^|  ORT $name: |" >&2
+    fi
+    t_cell=$(fmt ms "$t_ms"); [[ $t_ms == - ]] && t_cell="error"
+    o_cell=$(fmt ms "$o_ms"); [[ $o_ms == - ]] && o_cell="error"
+    row="| $name | $t | $t_cell | $o_cell | $(fmt ratio "$t_ms" "$o_ms") | $(fmt mib "$t_rss") | $(fmt mib "$o_rss") |"
+    ((check)) && row+=" $t_pass / $o_pass |"
+    rows+=("$row")
+  done
+done
+
+echo "$header"
+echo "$rule"
+printf '%s\n' "${rows[@]}"
