@@ -1,10 +1,13 @@
+// partition-tool MODEL.onnx [--profile NAME|FILE] [--gpu-mem SIZE] [--cpu-mem SIZE]
+//                [--strategy optimal|greedy|gpu|cpu] [--format text|json|plan] [--out FILE]
+//                [--sweep] [--strict]
 // partition-tool summary MODEL.onnx [--format text|json] [--print-graph]
-// partition-tool MODEL.onnx
 //
-// Imports an ONNX model and describes it (tools/partition_tool/model_summary.h). Partitioning
-// arrives with the partitioner (issue 5); until then the bare form prints the summary and says
-// that no plan is made. Exit status: 0 on success, 1 when the model does not import (the
-// importer's message is printed), 2 for a usage error.
+// The first form partitions the model for a machine profile and reports the plan
+// (tools/partition_tool/partition_command.h); the second describes the model
+// (tools/partition_tool/model_summary.h). Exit status: 0 on success, 1 when the model does not
+// import or no placement fits, 2 for a usage error, 3 when --strict finds a node that cannot run
+// on its preferred device.
 #include <algorithm>
 #include <iostream>
 #include <string>
@@ -16,21 +19,30 @@
 #include "importer/onnx_importer.h"
 #include "ir/graph_printer.h"
 #include "tools/partition_tool/model_summary.h"
+#include "tools/partition_tool/partition_command.h"
 
-ABSL_FLAG(std::string, format, "text", "output format: text | json");
+ABSL_FLAG(std::string, format, "text", "output format: text | json (| plan when partitioning)");
+ABSL_FLAG(std::string, profile, "laptop-6gb",
+          "machine profile: laptop-6gb | desktop-24gb | h100 | cpu-only, or a JSON file");
+ABSL_FLAG(std::string, gpu_mem, "", "GPU budget: 6GiB, 512MiB, 1.5GB, or 25% of the weights");
+ABSL_FLAG(std::string, cpu_mem, "", "host budget, same forms as --gpu-mem");
+ABSL_FLAG(std::string, strategy, "optimal", "optimal | greedy | gpu | cpu");
+ABSL_FLAG(std::string, out, "", "write the report to this file instead of stdout");
+ABSL_FLAG(bool, sweep, false, "add predicted latency for GPU budgets of 0..100% of the weights");
+ABSL_FLAG(bool, strict, false, "exit 3 when a node cannot run on its preferred device");
+ABSL_FLAG(bool, calibrate, false, "measure node times on this machine (not implemented yet)");
 ABSL_FLAG(bool, print_graph, false,
           "append the imported graph as text (in JSON: the field \"graph_text\")");
 
 namespace {
 
 constexpr char kUsage[] =
-    "partition-tool summary MODEL.onnx [--format text|json] [--print-graph]\n"
-    "partition-tool MODEL.onnx   (summary; partitioning arrives with the partitioner, issue 5)";
-constexpr char kNoPartitioner[] =
-    "partitioning: not available yet; it arrives with the partitioner (issue 5). "
-    "Only the import and summary above were done.";
+    "partition-tool MODEL.onnx [--profile NAME|FILE] [--gpu-mem SIZE] [--cpu-mem SIZE]\n"
+    "               [--strategy optimal|greedy|gpu|cpu] [--format text|json|plan] [--out FILE]\n"
+    "               [--sweep] [--strict]\n"
+    "partition-tool summary MODEL.onnx [--format text|json] [--print-graph]";
 
-int Summary(const std::string& path, bool say_no_partitioner) {
+int Summary(const std::string& path) {
   const std::string format = absl::GetFlag(FLAGS_format);
   if (format != "text" && format != "json") {
     std::cerr << "partition-tool: unknown --format '" << format << "' (text | json)\n";
@@ -47,14 +59,41 @@ int Summary(const std::string& path, bool say_no_partitioner) {
     auto json = tandem::tools::ToJson(summary);
     if (print_graph) json["graph_text"] = tandem::ir::PrintGraph(*model->graph);
     std::cout << json.dump(2) << "\n";
-    // stdout stays valid JSON; the notice goes to stderr.
-    if (say_no_partitioner) std::cerr << kNoPartitioner << "\n";
     return 0;
   }
   std::cout << tandem::tools::RenderText(summary);
   if (print_graph) std::cout << "\n" << tandem::ir::PrintGraph(*model->graph);
-  if (say_no_partitioner) std::cout << "\n" << kNoPartitioner << "\n";
   return 0;
+}
+
+std::string CommandLine(int argc, char** argv) {
+  std::string line = "partition-tool";
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    bool quote = a.empty() || a.find_first_of(" \t'\"") != std::string::npos;
+    line += " " + (quote ? "'" + a + "'" : a);
+  }
+  return line;
+}
+
+int Partition(const std::string& path, int argc, char** argv) {
+  if (absl::GetFlag(FLAGS_calibrate)) {
+    std::cerr << "partition-tool: --calibrate is not implemented yet; the plan uses the "
+                 "profile's roofline estimates\n";
+    return tandem::tools::kExitUsage;
+  }
+  tandem::tools::PartitionArgs args;
+  args.command_line = CommandLine(argc, argv);
+  args.model_path = path;
+  args.profile = absl::GetFlag(FLAGS_profile);
+  args.gpu_mem = absl::GetFlag(FLAGS_gpu_mem);
+  args.cpu_mem = absl::GetFlag(FLAGS_cpu_mem);
+  args.strategy = absl::GetFlag(FLAGS_strategy);
+  args.format = absl::GetFlag(FLAGS_format);
+  args.out_path = absl::GetFlag(FLAGS_out);
+  args.sweep = absl::GetFlag(FLAGS_sweep);
+  args.strict = absl::GetFlag(FLAGS_strict);
+  return tandem::tools::RunPartition(args, std::cout, std::cerr);
 }
 
 // Abseil spells flags with underscores; accept the dashed spelling (--print-graph) too.
@@ -86,14 +125,14 @@ int main(int argc, char** argv) {
       std::cerr << "partition-tool: summary takes one MODEL.onnx\nusage:\n" << kUsage << "\n";
       return 2;
     }
-    return Summary(positional[1], /*say_no_partitioner=*/false);
+    return Summary(positional[1]);
   }
-  if (positional.size() == 1) return Summary(positional[0], /*say_no_partitioner=*/true);
+  if (positional.size() == 1) return Partition(positional[0], argc, argv);
   if (positional.empty()) {
     std::cerr << "usage:\n" << kUsage << "\n";
   } else {
-    std::cerr << "partition-tool: unknown subcommand '" << positional[0]
-              << "' (only 'summary' exists so far)\nusage:\n"
+    std::cerr << "partition-tool: expected one MODEL.onnx (or 'summary MODEL.onnx'), got "
+              << positional.size() << " arguments\nusage:\n"
               << kUsage << "\n";
   }
   return 2;

@@ -1,0 +1,73 @@
+// Capability: whether a device's executor can run a node, and why not.
+//
+// The partitioner never decides this itself: each executor answers (the ONNX Runtime
+// GetCapability idea, with TFLite's "unsupported_details" reason). A node never goes to a device
+// whose Capability refuses it, and partition-tool prints the reason.
+//
+// - CpuCapability asks executors::CpuExecutor::UnsupportedReason, the same check the CPU
+//   executor's Create() uses, so the two cannot disagree.
+// - PlannedGpuCapability stands in for the GPU executor, which does not exist yet (issue 4). It
+//   answers from a table of the ops issue 4 will implement (float32/float16, static shapes).
+//   When the GPU executor lands, it provides its own Capability (its dry-run lowering) and the
+//   partitioner takes it without change: pass it in PartitionOptions / the tool's device set.
+//
+// Thread-safety: implementations must be safe to call concurrently (they are const and pure).
+#ifndef TANDEM_PARTITIONER_CAPABILITY_H_
+#define TANDEM_PARTITIONER_CAPABILITY_H_
+
+#include <functional>
+#include <string>
+
+#include "ir/graph.h"
+
+namespace tandem::partitioner {
+
+class Capability {
+ public:
+  virtual ~Capability() = default;
+  // "" when the device can run `node` of `graph`; otherwise a short reason such as
+  // "Loop: control flow is not supported on the GPU".
+  virtual std::string UnsupportedReason(const ir::Graph& graph, const ir::Node& node) const = 0;
+  // Whether input `index` of `node` must be in host memory when the node runs on this device:
+  // shape and scalar operands (Reshape's shape, Slice's starts...) that the executor reads on
+  // the host to set up the launch. The partitioner keeps such values on the host (no copy to the
+  // device, and a copy back when a device node produced them).
+  // (optional) defaults to IsShapeInput() below.
+  virtual bool InputOnHost(const ir::Graph& graph, const ir::Node& node, int index) const;
+};
+
+// The ONNX operands that are shapes, axes, sizes or counts: Reshape 1, Expand 1, Tile 1, Slice
+// 1..4, Pad 1 and 3, Resize 1..3, Upsample 1, Squeeze/Unsqueeze 1, Reduce* 1, TopK 1, Split 1,
+// ConstantOfShape 0, Range 0..2, OneHot 1.
+bool IsShapeInput(const ir::Node& node, int index);
+
+class CpuCapability final : public Capability {
+ public:
+  std::string UnsupportedReason(const ir::Graph& graph, const ir::Node& node) const override;
+  // The CPU reads every operand from host memory anyway.
+  bool InputOnHost(const ir::Graph&, const ir::Node&, int) const override { return true; }
+};
+
+// The ops the GPU executor of issue 4 is planned to run, float32/float16 only, static shapes.
+// Replace with the GPU executor's own check when it exists.
+class PlannedGpuCapability final : public Capability {
+ public:
+  std::string UnsupportedReason(const ir::Graph& graph, const ir::Node& node) const override;
+};
+
+// A Capability from a function, for tests and tools.
+class FunctionCapability final : public Capability {
+ public:
+  using Fn = std::function<std::string(const ir::Graph&, const ir::Node&)>;
+  explicit FunctionCapability(Fn fn) : fn_(std::move(fn)) {}
+  std::string UnsupportedReason(const ir::Graph& graph, const ir::Node& node) const override {
+    return fn_(graph, node);
+  }
+
+ private:
+  Fn fn_;
+};
+
+}  // namespace tandem::partitioner
+
+#endif  // TANDEM_PARTITIONER_CAPABILITY_H_

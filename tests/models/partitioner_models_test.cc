@@ -1,0 +1,56 @@
+// The partitioner on the exported models: every plan at GPU budgets of 10..100% of the weights
+// fits both budgets, and an all-CPU plan's arena is exactly the CPU executor's own arena.
+#include <string>
+
+#include "executors/cpu/cpu_executor.h"
+#include "gtest/gtest.h"
+#include "importer/onnx_importer.h"
+#include "partitioner/evaluate.h"
+#include "partitioner/partitioner.h"
+#include "tests/null/test_util.h"
+
+namespace tandem::partitioner {
+namespace {
+
+class PartitionerModels : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PartitionerModels, EveryPlanFitsItsBudgets) {
+  std::string path = std::string(TANDEM_MODELS_DIR) + "/" + GetParam() + "/model.onnx";
+  ASSERT_OK_AND_ASSIGN(ir::Model model, importer::ImportModel(path));
+  const ir::Graph& g = *model.graph;
+  ASSERT_OK_AND_ASSIGN(MachineProfile profile, BuiltinProfile("laptop-6gb"));
+  CpuCapability cpu;
+  PlannedGpuCapability gpu;
+  RooflineCostModel cost(profile);
+  const int64_t weights = ModelWeightBytes(g);
+  ASSERT_OK_AND_ASSIGN(Partitioner p, Partitioner::Create(g, {&cpu, &gpu}, cost,
+                                                          OptionsForProfile(profile)));
+  for (int percent : {10, 25, 50, 75, 100}) {
+    const int64_t gpu_budget = weights * percent / 100;
+    for (Strategy s : {Strategy::kOptimal, Strategy::kGreedy}) {
+      ASSERT_OK_AND_ASSIGN(Plan plan, p.Run(s, profile.cpu.budget_bytes, gpu_budget));
+      // Recompute memory from the placements alone.
+      Problem problem = p.problem().WithBudgets(profile.cpu.budget_bytes, gpu_budget);
+      std::vector<Placement> by_id = plan.Placements(g.num_nodes());
+      Assignment a(problem.num_steps());
+      for (int st = 0; st < problem.num_steps(); ++st) a[st] = by_id[problem.node(st).id.value];
+      MemoryPair m = ComputeMemory(problem, a);
+      for (const DeviceMemory& d : m) {
+        EXPECT_LE(d.total_bytes(), d.budget_bytes)
+            << GetParam() << " " << StrategyName(s) << " at " << percent << "%";
+      }
+      EXPECT_TRUE(*plan.Memory(DeviceKind::kGpu) == m[1]);
+      EXPECT_DOUBLE_EQ(plan.predicted_ms, PredictTime(problem, a));
+    }
+  }
+  // An all-CPU plan's arena is the CPU executor's arena, byte for byte.
+  ASSERT_OK_AND_ASSIGN(auto executor, executors::CpuExecutor::Create(g, {}));
+  ASSERT_OK_AND_ASSIGN(Plan cpu_plan, p.Run(Strategy::kAllCpu));
+  EXPECT_EQ(cpu_plan.Memory(DeviceKind::kCpu)->arena_bytes, executor->arena_bytes());
+}
+
+INSTANTIATE_TEST_SUITE_P(Exported, PartitionerModels,
+                         ::testing::Values("resnet18", "mobilenet_v2", "transformer_encoder"));
+
+}  // namespace
+}  // namespace tandem::partitioner
