@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <mutex>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -15,6 +17,16 @@ namespace tandem {
 namespace {
 
 const uint8_t kEmpty[1] = {0};
+
+// Live mappings by start address, for ReleasePagesOf.
+std::mutex& LiveMutex() {
+  static std::mutex m;
+  return m;
+}
+std::map<uintptr_t, size_t>& LiveMappings() {
+  static auto* live = new std::map<uintptr_t, size_t>();
+  return *live;
+}
 
 }  // namespace
 
@@ -49,8 +61,26 @@ absl::StatusOr<std::shared_ptr<const MappedFile>> MappedFile::FromDescriptor(
     return absl::ResourceExhaustedError(
         absl::StrCat("cannot map '", path, "' (", size, " bytes): ", std::strerror(errno)));
   }
+  {
+    std::lock_guard<std::mutex> lock(LiveMutex());
+    LiveMappings()[reinterpret_cast<uintptr_t>(addr)] = size;
+  }
   return std::shared_ptr<const MappedFile>(
       new MappedFile(static_cast<const uint8_t*>(addr), size, true, path));
+}
+
+bool MappedFile::ReleasePagesOf(const void* data, size_t size) {
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(data), end = begin + size;
+  std::lock_guard<std::mutex> lock(LiveMutex());
+  auto& live = LiveMappings();
+  auto it = live.upper_bound(begin);
+  if (it == live.begin()) return false;
+  --it;
+  if (end > it->first + it->second) return false;  // not inside one mapping
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t first = (begin + page - 1) / page * page, last = end / page * page;
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+  return true;
 }
 
 void MappedFile::ReleaseResidentPages() const {
@@ -59,7 +89,12 @@ void MappedFile::ReleaseResidentPages() const {
 }
 
 MappedFile::~MappedFile() {
-  if (mapped_) ::munmap(const_cast<uint8_t*>(data_), size_);
+  if (!mapped_) return;
+  {
+    std::lock_guard<std::mutex> lock(LiveMutex());
+    LiveMappings().erase(reinterpret_cast<uintptr_t>(data_));
+  }
+  ::munmap(const_cast<uint8_t*>(data_), size_);
 }
 
 }  // namespace tandem

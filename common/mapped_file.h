@@ -33,6 +33,11 @@ class MappedFile {
   // computed on count towards resident memory.
   void ReleaseResidentPages() const;
 
+  // Drops the resident pages that lie wholly inside [data, data + size) when that range is part
+  // of a live MappedFile (false, doing nothing, for any other memory: madvise would zero an
+  // anonymous page). The CPU executor calls it on weights it has repacked and never reads again.
+  static bool ReleasePagesOf(const void* data, size_t size);
+
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }

@@ -1,9 +1,11 @@
 #include "executors/cpu/cpu_executor.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "common/mapped_file.h"
 #include "common/status_macros.h"
 #include "executors/cpu/tensor_axis.h"
 #include "executors/memory_planner.h"
@@ -48,7 +50,9 @@ bool NeedsInterpreter(const ir::Graph& g) {
 
 }  // namespace
 
-std::string CpuExecutor::UnsupportedReason(const ir::Graph& graph, const ir::Node& node) {
+std::string CpuExecutor::UnsupportedReason(const ir::Graph& graph, const ir::Node& node,
+                                           int64_t* scratch_bytes) {
+  if (scratch_bytes) *scratch_bytes = 0;
   bool dynamic = IsInterpreterOp(node) && node.op_type != "Identity";
   for (ir::ValueId id : node.outputs) dynamic = dynamic || (id.valid() && !StaticDims(graph, id).ok());
   if (dynamic) return CpuInterpreter::UnsupportedReason(graph, node);
@@ -58,7 +62,15 @@ std::string CpuExecutor::UnsupportedReason(const ir::Graph& graph, const ir::Nod
     if (!dims.ok()) return std::string(dims.status().message());
   }
   auto kernel = kernels::cpu::KernelRegistry::Default().Create(graph, node);
-  return kernel.ok() ? "" : std::string(kernel.status().message());
+  if (!kernel.ok()) return std::string(kernel.status().message());
+  if (scratch_bytes) *scratch_bytes = (*kernel)->ScratchBytes();
+  return "";
+}
+
+int64_t CpuExecutor::scratch_bytes() const {
+  int64_t bytes = 0;
+  for (const Step& step : steps_) bytes += step.kernel->ScratchBytes();
+  return bytes;
 }
 
 CpuExecutor::~CpuExecutor() {
@@ -79,7 +91,9 @@ absl::StatusOr<std::unique_ptr<CpuExecutor>> CpuExecutor::Create(const ir::Graph
   }
   TANDEM_ASSIGN_OR_RETURN(std::vector<ir::NodeId> order, graph.TopologicalOrder());
   const auto& registry = kernels::cpu::KernelRegistry::Default();
+  std::vector<bool> fused_away(graph.num_nodes(), false);
   for (ir::NodeId id : order) {
+    if (fused_away[id.value]) continue;
     const ir::Node& node = graph.node(id);
     for (ir::ValueId out : node.outputs) {
       if (!out.valid()) continue;
@@ -89,22 +103,41 @@ absl::StatusOr<std::unique_ptr<CpuExecutor>> CpuExecutor::Create(const ir::Graph
                             absl::StrCat(node.Describe(), ": ", dims.status().message()));
       }
     }
-    TANDEM_ASSIGN_OR_RETURN(auto kernel, registry.Create(graph, node));
-    ex->steps_.push_back(Step{std::move(kernel), id});
+    ir::NodeId clamp_node;
+    std::optional<kernels::cpu::FusedClamp> clamp;
+    if (options.fuse_clamps) clamp = FusableClamp(graph, node, &clamp_node);
+    TANDEM_ASSIGN_OR_RETURN(auto kernel, registry.Create(graph, node, clamp));
+    Step step{std::move(kernel), id, node.inputs, node.outputs};
+    // Weights the kernel packed and never reads again need not stay resident in the mapped model
+    // file: released right away, they never count twice towards peak memory. (Safe whatever
+    // else reads them: a later reader faults the pages back in.)
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      if (!node.inputs[i].valid() || step.kernel->ReadsInputAtRun(i)) continue;
+      const ir::Value& w = graph.value(node.inputs[i]);
+      if (w.kind == ir::ValueKind::kInitializer && w.initializer->data.is_borrowed()) {
+        MappedFile::ReleasePagesOf(w.initializer->data.data(), w.initializer->byte_size());
+      }
+    }
+    if (clamp && step.kernel->fused_clamp()) {
+      fused_away[clamp_node.value] = true;
+      step.outputs[0] = graph.node(clamp_node).outputs[0];
+    }
+    ex->steps_.push_back(std::move(step));
   }
-  TANDEM_RETURN_IF_ERROR(ex->Plan(order));
+  if (options.channels_last) ex->AssignLayouts();
+  TANDEM_RETURN_IF_ERROR(ex->Plan());
   return ex;
 }
 
-absl::Status CpuExecutor::Plan(const std::vector<ir::NodeId>& order) {
+absl::Status CpuExecutor::Plan() {
   const ir::Graph& g = graph_;
-  slots_.assign(g.num_values(), Slot{});
+  const int num_slots = g.num_values() + static_cast<int>(extra_values_.size());
+  slots_.assign(num_slots, Slot{});
   // Constants that some kernel reads while running (not only when it was built).
-  std::vector<bool> read_at_run(g.num_values(), false);
+  std::vector<bool> read_at_run(num_slots, false);
   for (const Step& step : steps_) {
-    const ir::Node& node = g.node(step.node);
-    for (size_t i = 0; i < node.inputs.size(); ++i) {
-      if (node.inputs[i].valid() && step.kernel->ReadsInputAtRun(i)) read_at_run[node.inputs[i].value] = true;
+    for (size_t i = 0; i < step.inputs.size(); ++i) {
+      if (step.inputs[i].valid() && step.kernel->ReadsInputAtRun(i)) read_at_run[step.inputs[i].value] = true;
     }
   }
   for (ir::ValueId out : g.outputs()) read_at_run[out.value] = true;
@@ -115,12 +148,18 @@ absl::Status CpuExecutor::Plan(const std::vector<ir::NodeId>& order) {
     if (v.kind == ir::ValueKind::kInitializer) {
       s.kind = Slot::kConstant;
       s.constant = read_at_run[i] ? AlignedConstant(*v.initializer) : v.initializer->data.data();
+
       s.dims.assign(v.initializer->dims.begin(), v.initializer->dims.end());
       s.dtype = v.initializer->dtype;
     } else if (v.info.shape.is_static()) {
       auto sizes = *v.info.shape.static_sizes();
       s.dims.assign(sizes.begin(), sizes.end());
     }
+  }
+  for (size_t e = 0; e < extra_values_.size(); ++e) {
+    Slot& s = slots_[g.num_values() + e];
+    s.dtype = slots_[extra_values_[e].value].dtype;
+    s.dims = slots_[extra_values_[e].value].dims;
   }
   for (size_t i = 0; i < g.outputs().size(); ++i) {
     Slot& s = slots_[g.outputs()[i].value];
@@ -130,20 +169,19 @@ absl::Status CpuExecutor::Plan(const std::vector<ir::NodeId>& order) {
     }
   }
   // Lifetimes: graph inputs from step 0; others from their producer's step to their last use.
-  std::vector<int> first(g.num_values(), -1), last(g.num_values(), -1);
+  std::vector<int> first(num_slots, -1), last(num_slots, -1);
   for (ir::ValueId in : g.inputs()) first[in.value] = last[in.value] = 0;
-  for (size_t step = 0; step < order.size(); ++step) {
-    const ir::Node& node = g.node(order[step]);
-    for (ir::ValueId v : node.inputs) {
+  for (size_t step = 0; step < steps_.size(); ++step) {
+    for (ir::ValueId v : steps_[step].inputs) {
       if (v.valid()) last[v.value] = static_cast<int>(step);
     }
-    for (ir::ValueId v : node.outputs) {
+    for (ir::ValueId v : steps_[step].outputs) {
       if (v.valid() && first[v.value] < 0) first[v.value] = last[v.value] = static_cast<int>(step);
     }
   }
   std::vector<BufferRequest> requests;
   std::vector<int> request_value;
-  for (int i = 0; i < g.num_values(); ++i) {
+  for (int i = 0; i < num_slots; ++i) {
     Slot& s = slots_[i];
     if (s.kind != Slot::kNone || first[i] < 0) continue;
     TensorView probe{s.dtype, s.dims, nullptr};
@@ -245,7 +283,17 @@ absl::StatusOr<std::vector<RuntimeValue>> CpuExecutor::RunValues(std::vector<Run
 }
 
 absl::StatusOr<std::vector<ir::Tensor>> CpuExecutor::Run(absl::Span<const ir::Tensor> inputs) {
+  return RunProfiled(inputs, nullptr);
+}
+
+absl::StatusOr<std::vector<ir::Tensor>> CpuExecutor::RunProfiled(
+    absl::Span<const ir::Tensor> inputs, std::vector<double>* node_ms) {
   const ir::Graph& g = graph_;
+  if (node_ms != nullptr && interpreter_) {
+    return absl::FailedPreconditionError(
+        "per-node times need the static plan; this graph runs in the interpreter");
+  }
+  if (node_ms != nullptr) node_ms->assign(g.num_nodes(), 0.0);
   if (inputs.size() != g.inputs().size()) {
     return absl::InvalidArgumentError(absl::StrCat("the model takes ", g.inputs().size(),
                                                    " inputs, got ", inputs.size()));
@@ -290,10 +338,15 @@ absl::StatusOr<std::vector<ir::Tensor>> CpuExecutor::Run(absl::Span<const ir::Te
     const ir::Node& node = g.node(step.node);
     in_views.clear();
     out_views.clear();
-    for (ir::ValueId v : node.inputs) in_views.push_back(View(v, outputs));
-    for (ir::ValueId v : node.outputs) out_views.push_back(View(v, outputs));
+    for (ir::ValueId v : step.inputs) in_views.push_back(View(v, outputs));
+    for (ir::ValueId v : step.outputs) out_views.push_back(View(v, outputs));
     kernels::cpu::KernelContext ctx{in_views, absl::MakeSpan(out_views), pool_};
+    const auto start = node_ms ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     absl::Status s = step.kernel->Run(ctx);
+    if (node_ms != nullptr) {
+      (*node_ms)[step.node.value] +=
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    }
     if (!s.ok()) {
       std::string msg(s.message());
       if (msg.find(node.Describe()) == std::string::npos) msg = absl::StrCat(node.Describe(), ": ", msg);

@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,9 @@ struct CpuExecutorOptions {
   // Output types of a node from its concrete inputs, for the interpreter mode; tools pass
   // importer::MakeNodeInference(model opsets). Without it only statically shaped graphs run.
   NodeInferenceFn infer;
+  // Rewrites of the step list (cpu_executor_layout.cc); off only to compare against them.
+  bool fuse_clamps = true;     // Conv + Relu/Clip → one XNNPACK convolution
+  bool channels_last = true;   // keep activations NHWC between XNNPACK kernels
 };
 
 class CpuExecutor {
@@ -45,6 +49,13 @@ class CpuExecutor {
   // shape is wrong; a kernel error names its node.
   // Every input and output must be a tensor; see RunValues otherwise.
   absl::StatusOr<std::vector<ir::Tensor>> Run(absl::Span<const ir::Tensor> inputs);
+  // Like Run, and times each node: (*node_ms)[node id] = the wall-clock milliseconds of its
+  // step(s) in this run (steady_clock around the kernels' Run). A layout conversion counts in the
+  // node it feeds; a fused Relu/Clip counts in the Conv that absorbed it and reads 0. For
+  // calibration (partition-tool --calibrate). FailedPrecondition in interpreter mode, which
+  // builds kernels per run.
+  absl::StatusOr<std::vector<ir::Tensor>> RunProfiled(absl::Span<const ir::Tensor> inputs,
+                                                      std::vector<double>* node_ms);
   // Inputs and outputs that may be sequences or optionals.
   absl::StatusOr<std::vector<RuntimeValue>> RunValues(std::vector<RuntimeValue> inputs);
 
@@ -55,9 +66,19 @@ class CpuExecutor {
   int64_t arena_bytes() const { return arena_bytes_; }
   // Bytes of constants copied because the file left them misaligned for their element type.
   int64_t aligned_constant_bytes() const { return aligned_constant_bytes_; }
+  // Activations kept channels-last (NHWC) between XNNPACK kernels, and the NHWC→NCHW
+  // conversions the layout pass inserted.
+  int channels_last_values() const { return channels_last_values_; }
+  int layout_conversions() const { return static_cast<int>(extra_values_.size()); }
+  // Bytes of scratch buffers the kernels hold for the executor's lifetime (CpuKernel::
+  // ScratchBytes, summed): the CPU workspace of the partitioner's memory model. 0 in interpreter
+  // mode.
+  int64_t scratch_bytes() const;
 
-  // Why the CPU cannot run `node` ("" when it can): the same check Create() uses.
-  static std::string UnsupportedReason(const ir::Graph& graph, const ir::Node& node);
+  // Why the CPU cannot run `node` ("" when it can): the same check Create() uses. When it can and
+  // `scratch_bytes` is not null, sets it to the scratch its kernel holds (0 for interpreter nodes).
+  static std::string UnsupportedReason(const ir::Graph& graph, const ir::Node& node,
+                                       int64_t* scratch_bytes = nullptr);
 
  private:
   // Where a value's bytes are at run time.
@@ -71,11 +92,18 @@ class CpuExecutor {
   };
   struct Step {
     std::unique_ptr<kernels::cpu::CpuKernel> kernel;
-    ir::NodeId node;
+    ir::NodeId node;  // for a layout conversion: the node it feeds
+    // The values bound to the kernel: the node's, except where a fusion or a layout conversion
+    // rebound them. Ids from graph.num_values() on are extra_values_ (NCHW copies).
+    std::vector<ir::ValueId> inputs, outputs;
   };
 
   CpuExecutor(const ir::Graph& graph) : graph_(graph) {}
-  absl::Status Plan(const std::vector<ir::NodeId>& order);
+  absl::Status Plan();
+  // cpu_executor_layout.cc: the Relu/Clip a Conv may absorb, and the channels-last pass.
+  static std::optional<kernels::cpu::FusedClamp> FusableClamp(const ir::Graph& graph, const ir::Node& node,
+                                                              ir::NodeId* clamp_node);
+  void AssignLayouts();
   kernels::cpu::TensorView View(ir::ValueId id, std::vector<ir::Tensor>& outputs);
 
   absl::Status CheckInput(size_t i, const ir::Tensor& t) const;
@@ -85,7 +113,9 @@ class CpuExecutor {
   const ir::Graph& graph_;
   std::unique_ptr<CpuInterpreter> interpreter_;
   std::vector<Step> steps_;
-  std::vector<Slot> slots_;  // by ValueId
+  std::vector<Slot> slots_;  // by ValueId, then extra_values_
+  std::vector<ir::ValueId> extra_values_;  // extra value i (id num_values + i): NCHW copy of this one
+  int channels_last_values_ = 0;
   int64_t arena_bytes_ = 0;
   std::vector<std::unique_ptr<uint8_t, void (*)(void*)>> aligned_constants_;
   int64_t aligned_constant_bytes_ = 0;

@@ -275,7 +275,21 @@ class BinaryKernel : public CpuKernel {
  public:
   BinaryKernel(Op op, const Dims& a, const Dims& b, const Dims& out, int64_t grain)
       : op_(op), indexer_({a, b}, out), a_count_(NumElements(a)), b_count_(NumElements(b)),
-        grain_(grain) {}
+        grain_(grain), a_(a), b_(b), out_(out) {}
+  ChannelsLast channels_last_support() const override {
+    return out_.size() == 4 && a_.size() <= 4 && b_.size() <= 4 ? ChannelsLast::kAllInputs : ChannelsLast::kNo;
+  }
+  void SetChannelsLast(bool input0, bool output0) override {
+    if (!input0 || !output0) return;
+    // Same bytes, walked as N,H,W,C: a per-channel operand [C,1,1] becomes [1,1,1,C].
+    auto nhwc = [](const Dims& d) {
+      Dims r(4 - d.size(), 1);
+      r.insert(r.end(), d.begin(), d.end());
+      return Dims{r[0], r[2], r[3], r[1]};
+    };
+    const Dims a = nhwc(a_), b = nhwc(b_);
+    indexer_ = BroadcastIndexer({a, b}, nhwc(out_));
+  }
   absl::Status Run(const KernelContext& ctx) override {
     const int64_t counts[] = {a_count_, b_count_};
     if (absl::Status s = CheckCounts(ctx, counts, indexer_.size()); !s.ok()) return s;
@@ -291,6 +305,7 @@ class BinaryKernel : public CpuKernel {
   BroadcastIndexer indexer_;
   int64_t a_count_, b_count_;
   int64_t grain_;
+  Dims a_, b_, out_;  // as built (NCHW), for SetChannelsLast
 };
 
 // The dims of inputs 0 and 1 as the kernel should broadcast them, and the output dims. Handles

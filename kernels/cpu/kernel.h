@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,13 @@ struct KernelContext {
   absl::StatusOr<void*> AllocateOutput(size_t i, const Dims& dims) const;
 };
 
+// How a kernel can take 4-D activations channels-last (NHWC bytes under NCHW dims).
+enum class ChannelsLast {
+  kNo,
+  kInput0,     // input 0 and output 0 each either way (XNNPACK convolution and pooling)
+  kAllInputs,  // every input and the output together (broadcasting elementwise ops)
+};
+
 class CpuKernel {
  public:
   virtual ~CpuKernel() = default;
@@ -75,12 +83,44 @@ class CpuKernel {
   // Whether Run reads input i. Kernels that pack a constant input (weights) when they are built
   // return false for it, so the executor need not keep a run-time copy of those bytes.
   virtual bool ReadsInputAtRun(size_t input) const { return true; }
+  // Bytes of scratch buffers the kernel holds for its lifetime (layout copies, staging), which
+  // the partitioner counts as CPU workspace. (optional) defaults to 0.
+  virtual int64_t ScratchBytes() const { return 0; }
+
+  // Channels-last activations (executors/cpu/cpu_executor_layout.cc keeps runs of XNNPACK ops in
+  // NHWC instead of converting around each one); dims stay the ONNX (NCHW) ones.
+  // (optional) defaults to kNo.
+  virtual ChannelsLast channels_last_support() const { return ChannelsLast::kNo; }
+  // Called at most once, after building and before any Run. kInput0 kernels: input 0 and output 0
+  // independently. kAllInputs kernels: called with (true, true), after which every input and the
+  // output are channels-last, a lower-rank input being read as if right-aligned to rank 4 first.
+  virtual void SetChannelsLast(bool input0, bool output0) {}
+  // Whether the kernel applied the clamp requested through KernelBuildContext::requested_clamp()
+  // (so the executor drops the Relu/Clip that followed). (optional) defaults to false.
+  virtual bool fused_clamp() const { return false; }
 };
 
+// Heap bytes held by the given std::vectors (for ScratchBytes overrides).
+template <typename... Vectors>
+int64_t VectorBytes(const Vectors&... v) {
+  return (int64_t{0} + ... + static_cast<int64_t>(v.capacity() * sizeof(typename Vectors::value_type)));
+}
+
 // What a factory sees when it builds (or declines) a kernel for `node`.
+// A clamp of output 0 that the executor asks a kernel to fuse (a Relu or Clip that follows it).
+struct FusedClamp {
+  float min;
+  float max;
+};
+
 class KernelBuildContext {
  public:
-  KernelBuildContext(const ir::Graph& graph, const ir::Node& node) : graph_(graph), node_(node) {}
+  KernelBuildContext(const ir::Graph& graph, const ir::Node& node,
+                     std::optional<FusedClamp> requested_clamp = std::nullopt)
+      : graph_(graph), node_(node), requested_clamp_(requested_clamp) {}
+  // Set when the executor would like output 0 clamped; a kernel that applies it says so with
+  // CpuKernel::fused_clamp(), others ignore it.
+  const std::optional<FusedClamp>& requested_clamp() const { return requested_clamp_; }
   const ir::Graph& graph() const { return graph_; }
   const ir::Node& node() const { return node_; }
   size_t num_inputs() const { return node_.inputs.size(); }
@@ -99,6 +139,7 @@ class KernelBuildContext {
  private:
   const ir::Graph& graph_;
   const ir::Node& node_;
+  std::optional<FusedClamp> requested_clamp_;
 };
 
 using KernelFactory =
@@ -116,8 +157,9 @@ class KernelRegistry {
   void Register(const std::string& domain, const std::string& op_type, KernelFactory factory);
   // The kernel for `node`, or Unimplemented with every candidate's reason (or "no CPU kernel
   // for op X" when none is registered).
-  absl::StatusOr<std::unique_ptr<CpuKernel>> Create(const ir::Graph& graph,
-                                                    const ir::Node& node) const;
+  absl::StatusOr<std::unique_ptr<CpuKernel>> Create(
+      const ir::Graph& graph, const ir::Node& node,
+      std::optional<FusedClamp> requested_clamp = std::nullopt) const;
   bool HasOp(const std::string& op_type) const { return factories_.contains(op_type); }
   std::vector<std::string> Ops() const;
 

@@ -58,23 +58,40 @@ class XnnConvKernel final : public CpuKernel {
 
   bool ReadsInputAtRun(size_t input) const override { return input == 0; }  // W, B are packed
 
+  ChannelsLast channels_last_support() const override { return ChannelsLast::kInput0; }
+  void SetChannelsLast(bool input0, bool output0) override {
+    in_nhwc_ = input0;
+    out_nhwc_ = output0;
+    if (in_nhwc_) in_ = {};  // the arena's buffers carry XNNPACK's read-past-end slack
+    if (out_nhwc_) out_ = {};
+  }
+  bool fused_clamp() const override { return fused_clamp_; }
+  void MarkClampFused() { fused_clamp_ = true; }
+
   absl::Status Run(const KernelContext& ctx) override {
     if (ctx.outputs[0].num_elements() == 0) return absl::OkStatus();
     pthreadpool_t pool = ctx.threadpool;
-    NchwToNhwc(ctx.inputs[0].as<const float>(), in_.data(), p_.batch, p_.in_channels, p_.window.in_size(), pool);
+    const float* x = ctx.inputs[0].as<const float>();
+    if (!in_nhwc_) {
+      NchwToNhwc(x, in_.data(), p_.batch, p_.in_channels, p_.window.in_size(), pool);
+      x = in_.data();
+    }
     float* y = ctx.outputs[0].as<float>();
-    float* out = direct_out_ ? y : out_.data();
+    const bool to_nchw = !out_nhwc_ && !direct_out_;
+    float* out = to_nchw ? out_.data() : y;
     const size_t n = static_cast<size_t>(p_.batch), h = static_cast<size_t>(w_.in[1]);
     const size_t w = static_cast<size_t>(w_.in[2]);
-    xnn_status s = deconv_ ? xnn_setup_deconvolution2d_nhwc_f32(op_.get(), n, h, w, adj_h_, adj_w_, in_.data(), out, pool)
-                           : xnn_setup_convolution2d_nhwc_f32(op_.get(), n, h, w, in_.data(), out, pool);
+    xnn_status s = deconv_ ? xnn_setup_deconvolution2d_nhwc_f32(op_.get(), n, h, w, adj_h_, adj_w_, x, out, pool)
+                           : xnn_setup_convolution2d_nhwc_f32(op_.get(), n, h, w, x, out, pool);
     absl::Status status = XnnRunStatus(s, name_, deconv_ ? "deconvolution setup" : "convolution setup");
     if (!status.ok()) return status;
     status = XnnRunStatus(xnn_run_operator(op_.get(), pool), name_, "operator run");
     if (!status.ok()) return status;
-    if (!direct_out_) NhwcToNchw(out_.data(), y, p_.batch, p_.out_channels, p_.window.out_size(), pool);
+    if (to_nchw) NhwcToNchw(out_.data(), y, p_.batch, p_.out_channels, p_.window.out_size(), pool);
     return absl::OkStatus();
   }
+
+  int64_t ScratchBytes() const override { return VectorBytes(in_, out_); }
 
  private:
   std::string name_;
@@ -84,6 +101,8 @@ class XnnConvKernel final : public CpuKernel {
   bool deconv_;
   uint32_t adj_h_, adj_w_;
   bool direct_out_ = false;
+  bool in_nhwc_ = false, out_nhwc_ = false;  // SetChannelsLast
+  bool fused_clamp_ = false;
   std::vector<float> in_, out_;  // NHWC scratch; in_ has XNNPACK's read-past-end slack
 };
 
@@ -118,16 +137,20 @@ KernelOr MakeXnnConv(const KernelBuildContext& ctx) {
   if (!s.ok()) return s;
   const Window3 g = ToWindow3(p->window);
   std::vector<float> packed = PackConvWeights(w, *p);
+  // A Relu or Clip after the convolution becomes XNNPACK's output clamp.
+  const FusedClamp clamp = ctx.requested_clamp().value_or(FusedClamp{-kInf, kInf});
   xnn_operator_t op = nullptr;
   s = XnnCreateStatus(
       xnn_create_convolution2d_nhwc_f32(
           g.pad[1], g.pad_end[2], g.pad_end[1], g.pad[2], g.kernel[1], g.kernel[2], g.stride[1], g.stride[2],
           g.dilation[1], g.dilation[2], p->groups, p->group_in(), p->group_out(), p->in_channels,
-          p->out_channels, packed.data(), b, -kInf, kInf, /*flags=*/0, &op),
+          p->out_channels, packed.data(), b, clamp.min, clamp.max, /*flags=*/0, &op),
       ctx.node().Describe(), "convolution creation");
   XnnOperatorPtr owned(op);
   if (!s.ok()) return s;
-  return std::make_unique<XnnConvKernel>(ctx.node().Describe(), *p, std::move(owned), false, 0, 0);
+  auto kernel = std::make_unique<XnnConvKernel>(ctx.node().Describe(), *p, std::move(owned), false, 0, 0);
+  if (ctx.requested_clamp()) kernel->MarkClampFused();
+  return kernel;
 }
 
 KernelOr MakeXnnConvTranspose(const KernelBuildContext& ctx) {

@@ -109,6 +109,8 @@ class XnnGemmKernel final : public CpuKernel {
     return absl::OkStatus();
   }
 
+  int64_t ScratchBytes() const override { return VectorBytes(a_); }
+
  private:
   GemmParams p_;
   XnnFullyConnected fc_;

@@ -17,11 +17,23 @@ namespace {
 template <typename T, bool kMax>
 class GlobalPoolKernel final : public CpuKernel {
  public:
-  GlobalPoolKernel(int64_t planes, int64_t plane_size) : planes_(planes), plane_size_(plane_size) {}
+  GlobalPoolKernel(int64_t batch, int64_t channels, int64_t plane_size)
+      : batch_(batch), channels_(channels), planes_(batch * channels), plane_size_(plane_size) {}
+
+  // The output (N, C, 1, ...) reads the same in either layout; a channels-last input is reduced
+  // row by row.
+  ChannelsLast channels_last_support() const override { return ChannelsLast::kInput0; }
+  void SetChannelsLast(bool input0, bool /*output0*/) override { channels_last_ = input0; }
 
   absl::Status Run(const KernelContext& ctx) override {
     const T* x = ctx.inputs[0].as<const T>();
     T* y = ctx.outputs[0].as<T>();
+    if (channels_last_) {
+      ParallelFor(ctx.threadpool, batch_, [&](int64_t n) {
+        ReduceChannelsLast(x + n * channels_ * plane_size_, y + n * channels_);
+      });
+      return absl::OkStatus();
+    }
     // Aim for ~16K input elements per task.
     const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, plane_size_));
     ParallelForRange(ctx.threadpool, planes_, grain, [&](int64_t begin, int64_t end) {
@@ -48,7 +60,30 @@ class GlobalPoolKernel final : public CpuKernel {
     }
   }
 
-  int64_t planes_, plane_size_;
+  // in: [plane_size][channels] of one image; out: [channels].
+  void ReduceChannelsLast(const T* in, T* out) const {
+    std::vector<double> acc(static_cast<size_t>(channels_),
+                            kMax ? -std::numeric_limits<double>::infinity() : 0.0);
+    for (int64_t i = 0; i < plane_size_; ++i) {
+      const T* row = in + i * channels_;
+      for (int64_t c = 0; c < channels_; ++c) {
+        const double v = static_cast<double>(Load(row[c]));
+        if constexpr (kMax) {
+          if (v > acc[c] || std::isnan(v)) acc[c] = std::isnan(acc[c]) ? acc[c] : v;
+        } else {
+          acc[c] += v;
+        }
+      }
+    }
+    for (int64_t c = 0; c < channels_; ++c) {
+      double r = acc[c];
+      if constexpr (!kMax) r = plane_size_ > 0 ? r / static_cast<double>(plane_size_) : 0.0;
+      out[c] = Store<T>(static_cast<Compute<T>>(r));
+    }
+  }
+
+  int64_t batch_, channels_, planes_, plane_size_;
+  bool channels_last_ = false;
 };
 
 template <bool kMax>
@@ -61,13 +96,12 @@ KernelOr MakeGlobalPool(const KernelBuildContext& ctx) {
   out.resize(x->size(), 1);
   absl::Status s = ExpectOutputShape(ctx, 0, out);
   if (!s.ok()) return s;
-  const int64_t planes = (*x)[0] * (*x)[1];
   const int64_t plane_size = Window::Product(std::vector<int64_t>(x->begin() + 2, x->end()));
   const ir::DType dtype = ctx.input_info(0).dtype;
   KernelOr kernel = ctx.Unsupported(absl::StrCat("dtype ", ir::DTypeName(dtype)));
   Dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
-    if constexpr (kIsFloatLike<T>) kernel = std::make_unique<GlobalPoolKernel<T, kMax>>(planes, plane_size);
+    if constexpr (kIsFloatLike<T>) kernel = std::make_unique<GlobalPoolKernel<T, kMax>>((*x)[0], (*x)[1], plane_size);
   });
   return kernel;
 }

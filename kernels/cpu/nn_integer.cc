@@ -121,6 +121,8 @@ class IntegerConvKernel final : public CpuKernel {
     return absl::OkStatus();
   }
 
+  int64_t ScratchBytes() const override { return VectorBytes(x_, w_, acc_); }
+
  private:
   ConvParams p_;
   bool quantized_;
@@ -152,6 +154,8 @@ class IntegerMatMulKernel final : public CpuKernel {
     Requantize(acc_.data(), static_cast<int64_t>(acc_.size()), 1, 1, {scale}, ctx.inputs[7], ctx.outputs[0]);
     return absl::OkStatus();
   }
+
+  int64_t ScratchBytes() const override { return VectorBytes(a_, b_, acc_); }
 
  private:
   MatMulParams p_;

@@ -97,6 +97,8 @@ class XnnMatMulKernel final : public CpuKernel {
     return fc_.Run(rows_, a, ctx.outputs[0].as<float>(), ctx.threadpool);
   }
 
+  int64_t ScratchBytes() const override { return VectorBytes(a_); }
+
  private:
   int64_t rows_, k_;
   XnnFullyConnected fc_;

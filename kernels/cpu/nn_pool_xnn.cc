@@ -33,21 +33,36 @@ class XnnPoolKernel final : public CpuKernel {
     if (!direct_out_) out_.resize(static_cast<size_t>(p.batch * p.channels * p.window.out_size()));
   }
 
+  ChannelsLast channels_last_support() const override { return ChannelsLast::kInput0; }
+  void SetChannelsLast(bool input0, bool output0) override {
+    in_nhwc_ = input0;
+    out_nhwc_ = output0;
+    if (in_nhwc_) in_ = {};  // the arena's buffers carry XNNPACK's read-past-end slack
+    if (out_nhwc_) out_ = {};
+  }
+
   absl::Status Run(const KernelContext& ctx) override {
     if (ctx.outputs[0].num_elements() == 0) return absl::OkStatus();
     pthreadpool_t pool = ctx.threadpool;
-    NchwToNhwc(ctx.inputs[0].as<const float>(), in_.data(), p_.batch, p_.channels, p_.window.in_size(), pool);
+    const float* x = ctx.inputs[0].as<const float>();
+    if (!in_nhwc_) {
+      NchwToNhwc(x, in_.data(), p_.batch, p_.channels, p_.window.in_size(), pool);
+      x = in_.data();
+    }
     float* y = ctx.outputs[0].as<float>();
-    float* out = direct_out_ ? y : out_.data();
+    const bool to_nchw = !out_nhwc_ && !direct_out_;
+    float* out = to_nchw ? out_.data() : y;
     absl::Status s = XnnRunStatus(setup_(op_.get(), static_cast<size_t>(p_.batch), static_cast<size_t>(w_.in[1]),
-                                         static_cast<size_t>(w_.in[2]), in_.data(), out, pool),
+                                         static_cast<size_t>(w_.in[2]), x, out, pool),
                                   name_, "pooling setup");
     if (!s.ok()) return s;
     s = XnnRunStatus(xnn_run_operator(op_.get(), pool), name_, "pooling run");
     if (!s.ok()) return s;
-    if (!direct_out_) NhwcToNchw(out_.data(), y, p_.batch, p_.channels, p_.window.out_size(), pool);
+    if (to_nchw) NhwcToNchw(out_.data(), y, p_.batch, p_.channels, p_.window.out_size(), pool);
     return absl::OkStatus();
   }
+
+  int64_t ScratchBytes() const override { return VectorBytes(in_, out_); }
 
  private:
   std::string name_;
@@ -56,6 +71,7 @@ class XnnPoolKernel final : public CpuKernel {
   XnnOperatorPtr op_;
   SetupFn setup_;
   bool direct_out_ = false;
+  bool in_nhwc_ = false, out_nhwc_ = false;  // SetChannelsLast
   std::vector<float> in_, out_;
 };
 

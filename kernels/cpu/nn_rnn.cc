@@ -45,6 +45,8 @@ class RecurrentKernel final : public CpuKernel {
     hh_.resize(h);
   }
 
+  int64_t ScratchBytes() const override { return VectorBytes(xw_, hr_, h_, c_, z_, rh_, hh_); }
+
   absl::Status Run(const KernelContext& ctx) override {
     std::vector<int64_t> lens(static_cast<size_t>(p_.batch), p_.seq);
     if (const int32_t* seq_lens = OptionalInput<int32_t>(ctx, 4)) {

@@ -59,14 +59,14 @@ void KernelRegistry::Register(const std::string& domain, const std::string& op_t
   factories_[Key(domain, op_type)].push_back(std::move(factory));
 }
 
-absl::StatusOr<std::unique_ptr<CpuKernel>> KernelRegistry::Create(const ir::Graph& graph,
-                                                                  const ir::Node& node) const {
+absl::StatusOr<std::unique_ptr<CpuKernel>> KernelRegistry::Create(
+    const ir::Graph& graph, const ir::Node& node, std::optional<FusedClamp> requested_clamp) const {
   auto it = factories_.find(Key(node.domain, node.op_type));
   if (it == factories_.end()) {
     return absl::UnimplementedError(absl::StrCat(node.Describe(), ": no CPU kernel for op ",
                                                  Key(node.domain, node.op_type)));
   }
-  KernelBuildContext ctx(graph, node);
+  KernelBuildContext ctx(graph, node, requested_clamp);
   std::vector<std::string> reasons;
   for (const KernelFactory& f : it->second) {
     auto kernel = f(ctx);

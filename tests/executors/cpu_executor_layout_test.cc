@@ -1,0 +1,114 @@
+// The CPU executor's step rewrites (cpu_executor_layout.cc): Conv+Relu/Clip fusion and
+// channels-last activations between XNNPACK kernels, checked against the executor with both
+// switched off, on a small graph that mixes every case.
+#include <cmath>
+#include <memory>
+#include <random>
+
+#include "executors/cpu/cpu_executor.h"
+#include "tests/null/test_util.h"
+
+namespace tandem::executors {
+namespace {
+
+using ir::DType;
+using ir::Shape;
+using ir::Tensor;
+using ir::TensorInfo;
+
+TensorInfo F32(std::vector<int64_t> dims) { return {DType::kFloat32, Shape::Static(dims)}; }
+
+Tensor Random(std::vector<int64_t> dims, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-1, 1);
+  int64_t n = 1;
+  for (int64_t d : dims) n *= d;
+  std::vector<float> v(n);
+  for (float& f : v) f = u(rng);
+  return Tensor::FromValues<float>(DType::kFloat32, dims, v);
+}
+
+// x[1,3,8,8] → conv a (3→8, 3x3, pad 1) → Relu → conv b (8→8, 3x3, pad 1) → Clip(0,6)
+//   → Add(with the Relu) → MaxPool 2x2 → Transpose(perm 0,2,3,1) [needs NCHW: a conversion]
+//   and MaxPool → GlobalAveragePool → output `gap` (layout-identical [1,8,1,1]),
+//   and Mul(MaxPool, gap) (a squeeze-excite scale) → GlobalMaxPool → output `gmp`,
+//   and the Add → output `sum` (a graph output: stays NCHW).
+struct MixedGraph {
+  ir::Graph g{"mixed"};
+  MixedGraph() {
+    g.set_opset("", 13);
+    auto x = *g.AddInput("x", F32({1, 3, 8, 8}));
+    auto wa = *g.AddInitializer("wa", Random({8, 3, 3, 3}, 1));
+    auto ba = *g.AddInitializer("ba", Random({8}, 2));
+    auto wb = *g.AddInitializer("wb", Random({8, 8, 3, 3}, 3));
+    auto lo = *g.AddInitializer("lo", Tensor::FromValues<float>(DType::kFloat32, {}, {0.0f}));
+    auto hi = *g.AddInitializer("hi", Tensor::FromValues<float>(DType::kFloat32, {}, {0.5f}));
+    auto a = *g.AddNodeOutput("a", F32({1, 8, 8, 8}));
+    auto ra = *g.AddNodeOutput("ra", F32({1, 8, 8, 8}));
+    auto b = *g.AddNodeOutput("b", F32({1, 8, 8, 8}));
+    auto cb = *g.AddNodeOutput("cb", F32({1, 8, 8, 8}));
+    auto sum = *g.AddNodeOutput("sum", F32({1, 8, 8, 8}));
+    auto pooled = *g.AddNodeOutput("pooled", F32({1, 8, 4, 4}));
+    auto nhwc = *g.AddNodeOutput("nhwc", F32({1, 4, 4, 8}));
+    auto gap = *g.AddNodeOutput("gap", F32({1, 8, 1, 1}));
+    auto scaled = *g.AddNodeOutput("scaled", F32({1, 8, 4, 4}));
+    auto gmp = *g.AddNodeOutput("gmp", F32({1, 8, 1, 1}));
+    std::map<std::string, ir::Attribute, std::less<>> conv_attrs = {
+        {"kernel_shape", ir::Attribute(std::vector<int64_t>{3, 3})},
+        {"pads", ir::Attribute(std::vector<int64_t>{1, 1, 1, 1})}};
+    (void)g.AddNode(ir::Node{"conv_a", "Conv", "", {x, wa, ba}, {a}, conv_attrs});
+    (void)g.AddNode(ir::Node{"relu", "Relu", "", {a}, {ra}, {}});
+    (void)g.AddNode(ir::Node{"conv_b", "Conv", "", {ra, wb}, {b}, conv_attrs});
+    (void)g.AddNode(ir::Node{"clip", "Clip", "", {b, lo, hi}, {cb}, {}});
+    (void)g.AddNode(ir::Node{"add", "Add", "", {cb, ra}, {sum}, {}});
+    (void)g.AddNode(ir::Node{"pool", "MaxPool", "", {sum}, {pooled},
+                             {{"kernel_shape", ir::Attribute(std::vector<int64_t>{2, 2})},
+                              {"strides", ir::Attribute(std::vector<int64_t>{2, 2})}}});
+    (void)g.AddNode(ir::Node{"transpose", "Transpose", "", {pooled}, {nhwc},
+                             {{"perm", ir::Attribute(std::vector<int64_t>{0, 2, 3, 1})}}});
+    (void)g.AddNode(ir::Node{"gap", "GlobalAveragePool", "", {pooled}, {gap}, {}});
+    (void)g.AddNode(ir::Node{"scale", "Mul", "", {pooled, gap}, {scaled}, {}});
+    (void)g.AddNode(ir::Node{"gmp", "GlobalMaxPool", "", {scaled}, {gmp}, {}});
+    g.AddOutput(sum);
+    g.AddOutput(nhwc);
+    g.AddOutput(gap);
+    g.AddOutput(gmp);
+  }
+};
+
+absl::StatusOr<std::unique_ptr<CpuExecutor>> Make(const ir::Graph& g, bool rewrites, int threads) {
+  CpuExecutorOptions options;
+  options.threads = threads;
+  options.fuse_clamps = rewrites;
+  options.channels_last = rewrites;
+  return CpuExecutor::Create(g, options);
+}
+
+TEST(CpuExecutorLayout, RewritesMatchThePlainExecutor) {
+  MixedGraph m;
+  ASSERT_OK_AND_ASSIGN(auto plain, Make(m.g, false, 1));
+  EXPECT_EQ(plain->channels_last_values(), 0);
+  EXPECT_EQ(plain->layout_conversions(), 0);
+  for (int threads : {1, 2}) {
+    ASSERT_OK_AND_ASSIGN(auto fast, Make(m.g, true, threads));
+    // NHWC: ra (conv_a with the Relu fused), cb (conv_b with the Clip fused), pooled and scaled
+    // (the Mul broadcasts gap, which reads the same in both layouts). `sum` is a graph output,
+    // so the Add reads NCHW copies of cb and ra; the Transpose reads an NCHW copy of pooled,
+    // while the global pools read NHWC.
+    EXPECT_EQ(fast->channels_last_values(), 4);
+    EXPECT_EQ(fast->layout_conversions(), 3);
+    Tensor x = Random({1, 3, 8, 8}, 7);
+    ASSERT_OK_AND_ASSIGN(auto want, plain->Run({x}));
+    ASSERT_OK_AND_ASSIGN(auto got, fast->Run({x}));
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t o = 0; o < got.size(); ++o) {
+      auto w = want[o].values<float>();
+      auto v = got[o].values<float>();
+      ASSERT_EQ(v.size(), w.size());
+      for (size_t i = 0; i < v.size(); ++i) EXPECT_NEAR(v[i], w[i], 1e-6) << "output " << o << " element " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tandem::executors
