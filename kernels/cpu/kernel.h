@@ -177,6 +177,7 @@ void RegisterElementwiseKernels(KernelRegistry& r);
 void RegisterDataMovementKernels(KernelRegistry& r);
 void RegisterReductionKernels(KernelRegistry& r);
 void RegisterNnKernels(KernelRegistry& r);
+void RegisterXnnUnaryKernels(KernelRegistry& r);  // Sigmoid, HardSwish, Elu, LeakyRelu (float32)
 void RegisterStringVisionKernels(KernelRegistry& r);  // strings, detection/vision, NonZero/Unique/Compress
 void RegisterSignalKernels(KernelRegistry& r);    // windows, MelWeightMatrix, DFT, STFT
 void RegisterQuantizeKernels(KernelRegistry& r);  // (De)QuantizeLinear, DynamicQuantizeLinear

@@ -88,6 +88,7 @@ const KernelRegistry& KernelRegistry::Default() {
   static const KernelRegistry* registry = [] {
     auto* r = new KernelRegistry();
     RegisterNnKernels(*r);  // first: specialised (XNNPACK) kernels win over general ones
+    RegisterXnnUnaryKernels(*r);
     RegisterElementwiseKernels(*r);
     RegisterDataMovementKernels(*r);
     RegisterReductionKernels(*r);
