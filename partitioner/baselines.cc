@@ -17,6 +17,13 @@ Assignment Prefix(const Problem& problem, int prefix) {
 }
 
 bool Fits(const Problem& problem, const Assignment& a) {
+  // Resident weights are a lower bound of each device's total: when they alone overflow, the
+  // exact (and far costlier) evaluation cannot fit either.
+  auto weights = ResidentWeightBytes(problem, a);
+  if (weights[0] > problem.options().cpu_budget_bytes ||
+      weights[1] > problem.options().gpu_budget_bytes) {
+    return false;
+  }
   MemoryPair m = ComputeMemory(problem, a);
   return m[0].fits() && m[1].fits();
 }

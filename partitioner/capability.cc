@@ -62,6 +62,7 @@ std::string CheckValue(const ir::Graph& graph, const ir::Node& node, ir::ValueId
 bool IsShapeInput(const ir::Node& node, int index) {
   const std::string& op = node.op_type;
   if (!node.domain.empty() && node.domain != "ai.onnx") return false;
+  if (index == 0) return op == "ConstantOfShape" || op == "Range";  // the common case, quickly
   if (op == "Reshape" || op == "Expand" || op == "Tile" || op == "Squeeze" ||
       op == "Unsqueeze" || op == "TopK" || op == "Split" || op == "OneHot" ||
       op == "Upsample") {
@@ -82,6 +83,12 @@ bool Capability::InputOnHost(const ir::Graph& graph, const ir::Node& node, int i
 
 std::string CpuCapability::UnsupportedReason(const ir::Graph& graph, const ir::Node& node) const {
   return executors::CpuExecutor::UnsupportedReason(graph, node);
+}
+
+NodeSupport CpuCapability::Check(const ir::Graph& graph, const ir::Node& node) const {
+  NodeSupport s;
+  s.reason = executors::CpuExecutor::UnsupportedReason(graph, node, &s.workspace_bytes);
+  return s;
 }
 
 std::string PlannedGpuCapability::UnsupportedReason(const ir::Graph& graph,

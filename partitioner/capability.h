@@ -15,6 +15,7 @@
 #ifndef TANDEM_PARTITIONER_CAPABILITY_H_
 #define TANDEM_PARTITIONER_CAPABILITY_H_
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -22,9 +23,20 @@
 
 namespace tandem::partitioner {
 
+// A device's answer for one node: whether it can run it, and what its kernel holds.
+struct NodeSupport {
+  std::string reason;           // "" when the device can run the node
+  int64_t workspace_bytes = 0;  // scratch the node's kernel holds while the executor exists
+};
+
 class Capability {
  public:
   virtual ~Capability() = default;
+  // Both answers from one look at the node (the CPU builds the node's kernel once for both).
+  // (optional) defaults to {UnsupportedReason(), 0}.
+  virtual NodeSupport Check(const ir::Graph& graph, const ir::Node& node) const {
+    return {UnsupportedReason(graph, node), 0};
+  }
   // "" when the device can run `node` of `graph`; otherwise a short reason such as
   // "Loop: control flow is not supported on the GPU".
   virtual std::string UnsupportedReason(const ir::Graph& graph, const ir::Node& node) const = 0;
@@ -44,6 +56,9 @@ bool IsShapeInput(const ir::Node& node, int index);
 class CpuCapability final : public Capability {
  public:
   std::string UnsupportedReason(const ir::Graph& graph, const ir::Node& node) const override;
+  // The workspace is the kernel's scratch (CpuKernel::ScratchBytes), summed over the CPU's nodes
+  // by the memory model exactly as CpuExecutor::scratch_bytes() sums it.
+  NodeSupport Check(const ir::Graph& graph, const ir::Node& node) const override;
   // The CPU reads every operand from host memory anyway.
   bool InputOnHost(const ir::Graph&, const ir::Node&, int) const override { return true; }
 };

@@ -8,8 +8,10 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "ir/graph.h"
 #include "partitioner/device_profile.h"
 
@@ -47,20 +49,26 @@ class RooflineCostModel final : public CostModel {
   Options options_;
 };
 
-// Fixed times per op type (or per node name, which wins), for tests and, later, calibration.
-// Nodes in neither map cost `default_ms` on each device. Copies: latency_ms + bytes ·
-// ms_per_byte.
+// Fixed times: per node id, per node name, per op type (the first that has an entry wins), for
+// tests and for measured times (partition-tool --calibrate, cost_table.h). Nodes in none of the
+// maps use `default_ms`. A time left empty (a device that was not measured) comes from
+// `fallback`, or is +infinity without one. Copies: latency_ms + bytes · ms_per_byte, or the
+// fallback's when `transfers_from_fallback`.
+// Ownership: `fallback` (optional) must outlive the model.
 class TableCostModel final : public CostModel {
  public:
   struct Times {
-    double cpu_ms = 0;
-    double gpu_ms = 0;
+    std::optional<double> cpu_ms = 0;
+    std::optional<double> gpu_ms = 0;
   };
-  std::map<std::string, Times> by_op;
+  absl::flat_hash_map<int, Times> by_node_id;  // by ir::NodeId value
   std::map<std::string, Times> by_node_name;
+  std::map<std::string, Times> by_op;
   Times default_ms{1.0, 1.0};
   double transfer_latency_ms = 0;
   double transfer_ms_per_byte = 0;
+  const CostModel* fallback = nullptr;
+  bool transfers_from_fallback = false;
 
   double NodeTime(const ir::Graph& graph, const ir::Node& node, DeviceKind device) const override;
   double TransferTime(int64_t bytes, DeviceKind from, DeviceKind to) const override;

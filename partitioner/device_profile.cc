@@ -32,7 +32,9 @@ DeviceProfile HostCpu(std::string name, int64_t memory, int64_t budget, double f
   p.peak_flops_f32 = flops_f32;
   p.peak_flops_f16 = flops_f16;
   p.memory_bandwidth = bandwidth;
-  p.launch_overhead_s = 2 * kUs;
+  // The CPU executor's cost per node beyond the kernel's work, measured with --calibrate
+  // (docs/partitioner.md, "Calibration"): 0.1-0.4 us for metadata-only nodes.
+  p.launch_overhead_s = 0.5 * kUs;
   // The CPU executor's arena: 64-byte alignment, 16 bytes of read-past-end slack per buffer.
   p.alignment_bytes = 64;
   p.buffer_padding_bytes = 16;
@@ -52,6 +54,7 @@ DeviceProfile Gpu(std::string name, int64_t memory, int64_t budget, double flops
   p.launch_overhead_s = 5 * kUs;
   p.alignment_bytes = 256;  // cudaMalloc's alignment
   p.buffer_padding_bytes = 0;
+  p.workspace_bytes = 4 * kMiB;  // cuBLAS's recommended workspace before Hopper
   return p;
 }
 
@@ -89,6 +92,7 @@ MachineProfile H100() {
   m.gpu = Gpu("NVIDIA H100 SXM5 80GB", 81559 * kMiB, 81559 * kMiB - kGiB, 67 * kT, 989.4 * kT,
               3350 * kGB);
   m.gpu->launch_overhead_s = 4 * kUs;
+  m.gpu->workspace_bytes = 32 * kMiB;  // cuBLAS's recommended workspace on Hopper
   m.link = {"PCIe 5.0 x16", 50 * kGB, 20 * kGB, 8 * kUs};
   return m;
 }
@@ -167,6 +171,11 @@ absl::StatusOr<DeviceProfile> DeviceFromJson(const Json& j, DeviceKind kind,
   p.launch_overhead_s = *launch * kUs;
   p.alignment_bytes = static_cast<int64_t>(*align);
   p.buffer_padding_bytes = static_cast<int64_t>(*pad);
+  if (kind == DeviceKind::kGpu && j.contains("workspace")) {
+    auto workspace = SizeField(j["workspace"], dot + "workspace");
+    if (!workspace.ok()) return workspace.status();
+    p.workspace_bytes = *workspace;
+  }
   return p;
 }
 

@@ -3,8 +3,8 @@
 // (ParseProfileJson / LoadProfile), or filled in by a test.
 //
 // Numbers are peak figures from vendor spec sheets; docs/partitioner.md lists each one with its
-// source. The roofline cost model (roofline_cost_model.h) turns them into per-node times, and a
-// calibration mode (later) will replace them with measurements.
+// source. The roofline cost model (roofline_cost_model.h) turns them into per-node times, and
+// calibration (partition-tool --calibrate, cost_table.h) replaces them with measured times.
 // Thread-safety: plain values and pure functions.
 #ifndef TANDEM_PARTITIONER_DEVICE_PROFILE_H_
 #define TANDEM_PARTITIONER_DEVICE_PROFILE_H_
@@ -37,6 +37,10 @@ struct DeviceProfile {
   // every buffer is padded by `buffer_padding_bytes` and aligned to `alignment_bytes`.
   int64_t alignment_bytes = 64;
   int64_t buffer_padding_bytes = 0;
+  // GPU only: an *estimate* of the library workspace the GPU executor holds whenever any node
+  // runs on the GPU (cuBLAS's recommended workspace; docs/partitioner.md). The CPU's workspace is
+  // not estimated: it is the CPU kernels' own scratch, measured by building them.
+  int64_t workspace_bytes = 0;
 };
 
 // Host↔GPU link. Pageable copies go through the driver's own bounce buffer; pinned copies are

@@ -6,7 +6,8 @@
 //
 // Memory, per device: resident weights + the activation arena's peak (executors::PlanMemory over
 // the device's buffers with the device's alignment and padding, lifetimes in execution steps,
-// copies included) + graph outputs (host) + workspace (0 for now) + staging: on the host one
+// copies included) + graph outputs (host) + workspace (host: the CPU kernels' scratch; GPU: the
+// profile's estimate when any node runs there) + staging: on the host one
 // pinned buffer as large as the largest activation copy (copies run one at a time); on the GPU
 // the streamed-weight buffers (one when one node streams, two of the largest size when several
 // do, so the next copy overlaps the current node).

@@ -17,8 +17,13 @@
 //    auxiliary vertex is dropped (a direct edge). Host uses and graph outputs are fixed on the
 //    host: their copy back is a GPU cost of the producer. Graph inputs are fixed on the host:
 //    source → a (copy ms), a → reader (∞).
+// 4. Workspace. A CPU kernel's scratch is priced in its node's CPU cost. The GPU's workspace
+//    estimate is paid once when any node is on the GPU: source → a (gpu price · bytes), a → every
+//    GPU-capable node (∞).
 // Every term is submodular, so the minimum cut is the exact optimum of the relaxed objective.
 #include <algorithm>
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include "partitioner/min_cut.h"
@@ -33,59 +38,90 @@ constexpr int kSink = 1;
 
 int Vertex(int step) { return step + 2; }
 
-class CutBuilder {
- public:
-  CutBuilder(const Problem& problem, const Prices& prices)
-      : p_(problem), prices_(prices), cost_cpu_(problem.num_steps(), 0),
-        cost_gpu_res_(problem.num_steps(), 0), cost_gpu_str_(problem.num_steps(), 0),
-        cost_gpu_fixed_(problem.num_steps(), 0) {
-    edges_.reserve(3 * static_cast<size_t>(problem.num_values()));
+// A capacity as a function of the prices: ms + gpu price · gpu_bytes + cpu price · cpu_bytes.
+struct Linear {
+  double ms = 0, gpu_bytes = 0, cpu_bytes = 0;
+  double At(double gpu_price, double cpu_price) const {
+    return ms + gpu_price * gpu_bytes + cpu_price * cpu_bytes;
+  }
+  bool zero() const { return ms == 0 && gpu_bytes == 0 && cpu_bytes == 0; }
+};
+
+}  // namespace
+
+// The network of the relaxed problem with every capacity kept as a Linear, so that a new price
+// only re-evaluates capacities (the topology depends on the memory proxy alone).
+struct RelaxedCut::Network {
+  struct Edge {
+    int from, to;
+    Linear capacity;
+  };
+
+  Network(const Problem& problem, const std::vector<double>* share)
+      : p(problem), activation_share(share), cost_cpu(problem.num_steps()),
+        cost_gpu_res(problem.num_steps()), cost_gpu_str(problem.num_steps()),
+        cost_gpu_fixed(problem.num_steps()) {
+    edges.reserve(3 * static_cast<size_t>(problem.num_values()));
+    for (int v = 0; v < p.num_values(); ++v) AddValue(v);
+    AddWorkspace();
+    cut = std::make_unique<MinCut>(2 + p.num_steps() + aux_count);
+    cut->ReserveEdges(edges.size() + 2 * p.num_steps());
+    // Copy and infinite edges do not depend on the prices: set once. Priced ones are reset per
+    // Solve.
+    for (size_t e = 0; e < edges.size(); ++e) {
+      const Linear& c = edges[e].capacity;
+      const bool priced = c.gpu_bytes != 0 || c.cpu_bytes != 0;
+      const int index = cut->AddEdge(edges[e].from, edges[e].to, priced ? 0 : c.ms);
+      if (priced) priced_edges.push_back({static_cast<int>(e), index});
+    }
+    unary_edges.resize(2 * p.num_steps());
+    for (int s = 0; s < p.num_steps(); ++s) {
+      unary_edges[2 * s] = cut->AddEdge(kSource, Vertex(s), 0);
+      unary_edges[2 * s + 1] = cut->AddEdge(Vertex(s), kSink, 0);
+    }
   }
 
-  Assignment Solve() {
-    for (int v = 0; v < p_.num_values(); ++v) AddValue(v);
-    MinCut cut(2 + p_.num_steps() + static_cast<int>(aux_count_));
-    cut.ReserveEdges(edges_.size() + 2 * p_.num_steps());
-    for (const auto& e : edges_) cut.AddEdge(e.from, e.to, e.capacity);
-    std::vector<bool> streamed(p_.num_steps(), false);
-    for (int s = 0; s < p_.num_steps(); ++s) {
-      const ProblemNode& n = p_.node(s);
-      double cpu = n.allowed(Placement::kCpu) ? n.ms[0] + cost_cpu_[s] : kInf;
-      double res = n.allowed(Placement::kGpu) ? n.ms[1] + cost_gpu_res_[s] : kInf;
-      double str = n.allowed(Placement::kGpuStreamed) ? n.ms[2] + cost_gpu_str_[s] : kInf;
+  Assignment Solve(double gpu_price, double cpu_price) {
+    for (const auto& [e, index] : priced_edges) {
+      cut->SetCapacity(index, edges[e].capacity.At(gpu_price, cpu_price));
+    }
+    std::vector<bool> streamed(p.num_steps(), false);
+    for (int s = 0; s < p.num_steps(); ++s) {
+      const ProblemNode& n = p.node(s);
+      auto cost = [&](Placement q, const Linear& priced) {
+        const int k = static_cast<int>(q);
+        return n.allowed(q) ? n.ms[k] + priced.At(gpu_price, cpu_price) : kInf;
+      };
+      double cpu = cost(Placement::kCpu, cost_cpu[s]);
+      double res = cost(Placement::kGpu, cost_gpu_res[s]);
+      double str = cost(Placement::kGpuStreamed, cost_gpu_str[s]);
       streamed[s] = str < res;
       double gpu = std::min(res, str);
-      if (gpu < kInf) gpu += cost_gpu_fixed_[s];
-      cut.AddEdge(kSource, Vertex(s), gpu);
-      cut.AddEdge(Vertex(s), kSink, cpu);
+      if (gpu < kInf) gpu += cost_gpu_fixed[s].At(gpu_price, cpu_price);
+      cut->SetCapacity(unary_edges[2 * s], gpu);
+      cut->SetCapacity(unary_edges[2 * s + 1], cpu);
     }
-    cut.Solve(kSource, kSink);
-    Assignment a(p_.num_steps());
-    for (int s = 0; s < p_.num_steps(); ++s) {
-      a[s] = cut.OnSourceSide(Vertex(s)) ? Placement::kCpu
-             : streamed[s]               ? Placement::kGpuStreamed
-                                         : Placement::kGpu;
+    cut->Solve(kSource, kSink);
+    Assignment a(p.num_steps());
+    for (int s = 0; s < p.num_steps(); ++s) {
+      a[s] = cut->OnSourceSide(Vertex(s)) ? Placement::kCpu
+             : streamed[s]                ? Placement::kGpuStreamed
+                                          : Placement::kGpu;
     }
     return a;
   }
 
- private:
-  struct Edge {
-    int from, to;
-    double capacity;
-  };
-
-  int NewAux() { return 2 + p_.num_steps() + static_cast<int>(aux_count_++); }
+  int NewAux() { return 2 + p.num_steps() + aux_count++; }
 
   // Distinct steps that read `v` on their own device (not host uses). Reuses one buffer.
   std::vector<int> DeviceReaders(const ProblemValue& pv) {
-    std::vector<int> readers = std::move(readers_);
-    readers.clear();
+    std::vector<int> out = std::move(readers);
+    out.clear();
     for (const Use& u : pv.uses) {
-      if (!u.on_host && (readers.empty() || readers.back() != u.step)) readers.push_back(u.step);
+      if (!u.on_host && (out.empty() || out.back() != u.step)) out.push_back(u.step);
     }
-    readers.erase(std::unique(readers.begin(), readers.end()), readers.end());
-    return readers;
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
   }
   static bool HostNeeds(const ProblemValue& pv) {
     if (pv.graph_output) return true;
@@ -95,97 +131,116 @@ class CutBuilder {
     return false;
   }
 
-  // "Pay `cost` if `from_side` vertex is on the source side and any reader is on the sink side."
-  void AnyReaderOnGpu(int from_vertex, const std::vector<int>& readers, double cost) {
-    if (cost <= 0 || readers.empty()) return;
-    if (readers.size() == 1) {
-      edges_.push_back({from_vertex, Vertex(readers[0]), cost});
+  // "Pay `cost` if `from_vertex` is on the source side and any reader is on the sink side."
+  void AnyReaderOnGpu(int from_vertex, const std::vector<int>& reader_steps, const Linear& cost) {
+    if (cost.zero() || reader_steps.empty()) return;
+    if (reader_steps.size() == 1) {
+      edges.push_back({from_vertex, Vertex(reader_steps[0]), cost});
       return;
     }
     int a = NewAux();
-    edges_.push_back({from_vertex, a, cost});
-    for (int r : readers) edges_.push_back({a, Vertex(r), kInf});
+    edges.push_back({from_vertex, a, cost});
+    for (int r : reader_steps) edges.push_back({a, Vertex(r), {kInf, 0, 0}});
   }
   // "Pay `cost` if any reader is on the source side and `to_vertex` is on the sink side."
-  void AnyReaderOnCpu(int to_vertex, const std::vector<int>& readers, double cost) {
-    if (cost <= 0 || readers.empty()) return;
-    if (readers.size() == 1) {
-      edges_.push_back({Vertex(readers[0]), to_vertex, cost});
+  void AnyReaderOnCpu(int to_vertex, const std::vector<int>& reader_steps, const Linear& cost) {
+    if (cost.zero() || reader_steps.empty()) return;
+    if (reader_steps.size() == 1) {
+      edges.push_back({Vertex(reader_steps[0]), to_vertex, cost});
       return;
     }
     int b = NewAux();
-    edges_.push_back({b, to_vertex, cost});
-    for (int r : readers) edges_.push_back({Vertex(r), b, kInf});
+    edges.push_back({b, to_vertex, cost});
+    for (int r : reader_steps) edges.push_back({Vertex(r), b, {kInf, 0, 0}});
   }
 
+  // Rule 2.
   void AddWeight(const ProblemValue& pv) {
-    std::vector<int> readers = DeviceReaders(pv);
-    AddWeightTerms(pv, readers);
-    readers_ = std::move(readers);
-  }
-  void AddWeightTerms(const ProblemValue& pv, const std::vector<int>& readers) {
-    if (readers.empty()) return;
-    const double gpu = prices_.gpu_byte_ms * static_cast<double>(pv.bytes);
-    const double cpu = prices_.cpu_byte_ms * static_cast<double>(pv.bytes);
-    const bool host_anyway = HostNeeds(pv);
-    if (readers.size() == 1 && !host_anyway) {  // exclusive: priced in the node's own costs
-      int s = readers[0];
-      cost_gpu_res_[s] += gpu;
-      cost_cpu_[s] += cpu;
-      cost_gpu_str_[s] += cpu;
-      return;
+    std::vector<int> r = DeviceReaders(pv);
+    if (!r.empty()) {
+      const double bytes = static_cast<double>(pv.bytes);
+      const Linear gpu{0, bytes, 0}, cpu{0, 0, bytes};
+      const bool host_anyway = HostNeeds(pv);
+      if (r.size() == 1 && !host_anyway) {  // exclusive: priced in the node's own costs
+        cost_gpu_res[r[0]].gpu_bytes += bytes;
+        cost_cpu[r[0]].cpu_bytes += bytes;
+        cost_gpu_str[r[0]].cpu_bytes += bytes;
+      } else {
+        AnyReaderOnGpu(kSource, r, gpu);
+        if (!host_anyway) AnyReaderOnCpu(kSink, r, cpu);
+      }
     }
-    AnyReaderOnGpu(kSource, readers, gpu);
-    if (!host_anyway) AnyReaderOnCpu(kSink, readers, cpu);
+    readers = std::move(r);
   }
 
-  void AddActivation(const ProblemValue& pv) {
-    std::vector<int> readers = DeviceReaders(pv);
-    AddActivationTerms(pv, readers);
-    readers_ = std::move(readers);
-  }
-  void AddActivationTerms(const ProblemValue& pv, std::vector<int>& readers) {
+  // Rule 3, and the priced share of activations.
+  void AddActivation(const ProblemValue& pv, int v) {
+    std::vector<int> r = DeviceReaders(pv);
     if (pv.role == ValueRole::kGraphInput) {
-      AnyReaderOnGpu(kSource, readers, pv.to_gpu_ms);
-      return;
+      AnyReaderOnGpu(kSource, r, {pv.to_gpu_ms, 0, 0});
+    } else if (const int producer = pv.producer; producer >= 0) {
+      r.erase(std::remove(r.begin(), r.end(), producer), r.end());
+      AnyReaderOnGpu(Vertex(producer), r, {pv.to_gpu_ms, 0, 0});
+      if (HostNeeds(pv)) {
+        cost_gpu_fixed[producer].ms += pv.to_cpu_ms;
+      } else {
+        AnyReaderOnCpu(Vertex(producer), r, {pv.to_cpu_ms, 0, 0});
+      }
+      if (activation_share != nullptr) {
+        const double bytes = static_cast<double>(pv.bytes) * (*activation_share)[v];
+        cost_gpu_fixed[producer].gpu_bytes += bytes;
+        cost_cpu[producer].cpu_bytes += bytes;
+      }
     }
-    const int p = pv.producer;
-    if (p < 0) return;  // an activation without a producer: nothing to place
-    readers.erase(std::remove(readers.begin(), readers.end(), p), readers.end());
-    AnyReaderOnGpu(Vertex(p), readers, pv.to_gpu_ms);
-    if (HostNeeds(pv)) {
-      cost_gpu_fixed_[p] += pv.to_cpu_ms;
-    } else {
-      AnyReaderOnCpu(Vertex(p), readers, pv.to_cpu_ms);
+    readers = std::move(r);
+  }
+
+  // Rule 4.
+  void AddWorkspace() {
+    std::vector<int> gpu_capable;
+    for (int s = 0; s < p.num_steps(); ++s) {
+      cost_cpu[s].cpu_bytes += static_cast<double>(p.node(s).cpu_workspace_bytes);
+      if (p.node(s).allowed(Placement::kGpu) || p.node(s).allowed(Placement::kGpuStreamed)) {
+        gpu_capable.push_back(s);
+      }
     }
-    if (prices_.activation_share != nullptr) {
-      double bytes = static_cast<double>(pv.bytes) * (*prices_.activation_share)[value_];
-      cost_gpu_fixed_[p] += prices_.gpu_byte_ms * bytes;
-      cost_cpu_[p] += prices_.cpu_byte_ms * bytes;
-    }
+    AnyReaderOnGpu(kSource, gpu_capable,
+                   {0, static_cast<double>(p.options().gpu_workspace_bytes), 0});
   }
 
   void AddValue(int v) {
-    value_ = v;
-    const ProblemValue& pv = p_.value(v);
+    const ProblemValue& pv = p.value(v);
     if (pv.role == ValueRole::kWeight) AddWeight(pv);
-    if (pv.role == ValueRole::kActivation || pv.role == ValueRole::kGraphInput) AddActivation(pv);
+    if (pv.role == ValueRole::kActivation || pv.role == ValueRole::kGraphInput) {
+      AddActivation(pv, v);
+    }
   }
 
-  const Problem& p_;
-  const Prices& prices_;
-  std::vector<double> cost_cpu_, cost_gpu_res_, cost_gpu_str_, cost_gpu_fixed_;
-  std::vector<Edge> edges_;
-  size_t aux_count_ = 0;
-  int value_ = -1;  // the value AddValue is adding
-  std::vector<int> readers_;
+  const Problem& p;
+  const std::vector<double>* activation_share;
+  std::vector<Linear> cost_cpu, cost_gpu_res, cost_gpu_str, cost_gpu_fixed;  // by step
+  std::vector<Edge> edges;
+  std::vector<std::pair<int, int>> priced_edges;  // (edge, MinCut index) of price-dependent ones
+  std::vector<int> unary_edges;   // by step: source → node, node → sink
+  int aux_count = 0;
+  std::vector<int> readers;
+  std::unique_ptr<MinCut> cut;
 };
 
-}  // namespace
+RelaxedCut::RelaxedCut(const Problem& problem, const std::vector<double>* activation_share)
+    : net_(problem.has_gpu() ? std::make_unique<Network>(problem, activation_share) : nullptr),
+      problem_(&problem) {}
+
+RelaxedCut::~RelaxedCut() = default;
+
+Assignment RelaxedCut::Assign(double gpu_byte_ms, double cpu_byte_ms) {
+  if (!net_) return AllCpu(*problem_);
+  return net_->Solve(gpu_byte_ms, cpu_byte_ms);
+}
 
 Assignment AssignForPrices(const Problem& problem, const Prices& prices) {
-  if (!problem.has_gpu()) return AllCpu(problem);
-  return CutBuilder(problem, prices).Solve();
+  RelaxedCut cut(problem, prices.activation_share);
+  return cut.Assign(prices.gpu_byte_ms, prices.cpu_byte_ms);
 }
 
 }  // namespace tandem::partitioner

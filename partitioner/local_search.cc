@@ -7,7 +7,17 @@
 // their best GPU placement; (3) for small graphs, two nodes at once (one to each side), which
 // trades memory between nodes when a budget binds. A memory check first compares resident
 // weights with the budget (a lower bound, cheap) and runs the exact model only if that passes.
+//
+// Batched checks (SolverOptions::max_check_batch, large graphs only). The exact check costs as
+// much as pricing thousands of moves, so on large graphs improving moves that pass the cheap
+// bound are applied tentatively and verified together: one exact check per batch. A batch that
+// fits is kept and the next one may be twice as long; one that does not is undone as a whole and
+// the batch length halves (down to 1, i.e. every move checked alone), so the assignment after
+// every verified batch fits, exactly as with single checks.
 #include <algorithm>
+#include <array>
+#include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "partitioner/evaluate.h"
@@ -23,18 +33,29 @@ class Searcher {
       : p_(problem), options_(options), a_(a), stamp_(problem.num_values(), 0),
         max_checks_(options.max_memory_checks > 0
                         ? options.max_memory_checks
-                        : std::clamp(400000 / std::max(1, problem.num_steps()), 16, 4000)) {}
+                        : std::clamp(400000 / std::max(1, problem.num_steps()), 16, 4000)),
+        max_evaluations_(problem.num_steps() > options.batch_checks_above
+                             ? int64_t{options.evaluations_per_step} * problem.num_steps()
+                             : INT64_MAX),
+        max_batch_(problem.num_steps() > options.batch_checks_above
+                       ? std::max(1, options.max_check_batch)
+                       : 1) {}
 
   int Run() {
-    int accepted = 0;
-    for (int pass = 0; pass < options_.max_passes && checks_ < max_checks_; ++pass) {
-      int before = accepted;
-      accepted += SingleMoves();
-      accepted += RunMoves();
-      if (p_.num_steps() <= options_.pair_moves_up_to) accepted += PairMoves();
-      if (accepted == before) break;
+    CountWeights();
+    for (int pass = 0;
+         pass < options_.max_passes && !stopped_ && checks_ < max_checks_ &&
+         evaluations_ < max_evaluations_;
+         ++pass) {
+      const int before = committed_;
+      SingleMoves();
+      RunMoves();
+      if (p_.num_steps() <= options_.pair_moves_up_to) PairMoves();
+      Commit();
+      if (committed_ == before) break;
     }
-    return accepted;
+    Commit();  // the last batch is verified even when the check budget ran out
+    return committed_;
   }
 
  private:
@@ -67,33 +88,93 @@ class Searcher {
     return delta + after - before;
   }
 
-  bool FitsWith(const std::vector<int>& steps, const std::vector<Placement>& to) {
-    old_.resize(steps.size());
+  // Applies the move when the cheap bound allows it, and records it in the batch; verifies the
+  // batch when it is full. Returns whether the move is (still) applied.
+  bool Apply(const std::vector<int>& steps, const std::vector<Placement>& to) {
+    const size_t mark = journal_.size();
     for (size_t i = 0; i < steps.size(); ++i) {
-      old_[i] = a_[steps[i]];
-      a_[steps[i]] = to[i];
+      journal_.push_back({steps[i], a_[steps[i]]});
+      Place(steps[i], to[i]);
     }
-    bool fits = false;
-    auto weights = ResidentWeightBytes(p_, a_);
-    if (weights[0] <= p_.options().cpu_budget_bytes &&
-        (weights[1] == 0 || weights[1] <= p_.options().gpu_budget_bytes)) {
-      ++checks_;
-      MemoryPair m = ComputeMemory(p_, a_);
-      fits = m[0].fits() && m[1].fits();
+    if (resident_[0] > p_.options().cpu_budget_bytes ||
+        (resident_[1] > 0 && resident_[1] > p_.options().gpu_budget_bytes)) {
+      Undo(mark);
+      return false;
     }
-    if (!fits) {
-      for (size_t i = 0; i < steps.size(); ++i) a_[steps[i]] = old_[i];
+    ++pending_;
+    return pending_ < batch_ || Commit();
+  }
+
+  // The exact check of every pending move: keeps them all, or undoes them all.
+  bool Commit() {
+    if (pending_ == 0) return true;
+    ++checks_;
+    MemoryPair m = ComputeMemory(p_, a_);
+    const bool fits = m[0].fits() && m[1].fits();
+    if (fits) {
+      committed_ += pending_;
+      batch_ = std::min(2 * batch_, max_batch_);
+      journal_.clear();
+      failed_in_row_ = 0;
+    } else {
+      Undo(0);
+      batch_ = std::max(1, batch_ / 2);
+      // On a large graph, a run of moves that only look good on time and keep breaking a
+      // budget means the search is at the budget's edge: stop spending exact checks there.
+      if (max_batch_ > 1 && ++failed_in_row_ >= kMaxFailedInRow) stopped_ = true;
     }
+    pending_ = 0;
     return fits;
+  }
+
+  void Undo(size_t mark) {
+    while (journal_.size() > mark) {
+      Place(journal_.back().first, journal_.back().second);
+      journal_.pop_back();
+    }
+  }
+
+  // Resident weight bytes per device, kept up to date move by move (ResidentWeightBytes is
+  // O(values); this is O(the moved node's weights)). readers_[d][v]: the uses that keep weight v
+  // resident on device d (evaluate.cc's rule: a GPU use keeps it on the GPU; a host operand, a
+  // CPU or streamed use, or being a graph output keeps it on the host).
+  void CountWeights() {
+    for (auto& r : readers_) r.assign(p_.num_values(), 0);
+    for (int v = 0; v < p_.num_values(); ++v) {
+      const ProblemValue& pv = p_.value(v);
+      if (pv.role != ValueRole::kWeight) continue;
+      readers_[0][v] = pv.graph_output ? 1 : 0;
+      for (const Use& u : pv.uses) {
+        ++readers_[!u.on_host && a_[u.step] == Placement::kGpu ? 1 : 0][v];
+      }
+    }
+    resident_ = ResidentWeightBytes(p_, a_);
+  }
+  void Place(int step, Placement to) {
+    const Placement from = a_[step];
+    if (from == to) return;
+    a_[step] = to;
+    const int d_from = from == Placement::kGpu ? 1 : 0, d_to = to == Placement::kGpu ? 1 : 0;
+    if (d_from == d_to) return;  // cpu <-> gpu-streamed: weights stay on the host
+    for (int v : p_.node(step).weights) {
+      for (const Use& u : p_.value(v).uses) {
+        if (u.step != step || u.on_host) continue;
+        if (--readers_[d_from][v] == 0) resident_[d_from] -= p_.value(v).bytes;
+        if (readers_[d_to][v]++ == 0) resident_[d_to] += p_.value(v).bytes;
+      }
+    }
   }
 
   // Applies the move if it improves the time and fits.
   bool Try(const std::vector<int>& steps, const std::vector<Placement>& to) {
     bool changes = false;
     for (size_t i = 0; i < steps.size(); ++i) changes = changes || a_[steps[i]] != to[i];
-    if (!changes || checks_ >= max_checks_) return false;
+    if (!changes || stopped_ || checks_ >= max_checks_ || evaluations_ >= max_evaluations_) {
+      return false;
+    }
+    ++evaluations_;
     if (Delta(steps, to) >= -1e-12) return false;
-    return FitsWith(steps, to);
+    return Apply(steps, to);
   }
 
   int SingleMoves() {
@@ -161,6 +242,18 @@ class Searcher {
   std::vector<Placement> old_;
   int checks_ = 0;
   const int max_checks_;
+  static constexpr int kMaxFailedInRow = 8;
+  int failed_in_row_ = 0;  // exact checks that failed since the last one that passed
+  bool stopped_ = false;
+  int64_t evaluations_ = 0;  // moves priced
+  const int64_t max_evaluations_;
+  const int max_batch_;
+  int batch_ = 1;       // moves verified together (grows to max_batch_ while batches fit)
+  int pending_ = 0;     // moves applied since the last exact check
+  int committed_ = 0;   // moves kept after an exact check
+  std::vector<std::pair<int, Placement>> journal_;  // (step, old placement) of pending moves
+  std::vector<int> readers_[kNumDeviceKinds];         // by device, by value (weights only)
+  std::array<int64_t, kNumDeviceKinds> resident_{0, 0};
 };
 
 int64_t Overflow(const MemoryPair& m) {

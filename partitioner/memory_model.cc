@@ -9,6 +9,10 @@
 //   copy to the host of a graph output lands in the output buffer, not the arena.
 // Each buffer is `bytes + padding`, placed with the device's alignment by the executors' planner
 // (executors::PlanMemory; arena_planner.h computes the identical plan faster).
+//
+// Workspace: on the host, the scratch of every CPU node's kernel (kernels keep it for the
+// executor's lifetime, so it all adds up, as in CpuExecutor::scratch_bytes()); on the GPU, the
+// profile's estimate once any node runs there.
 #include <algorithm>
 #include <vector>
 
@@ -36,8 +40,11 @@ void AddBuffer(Arenas& a, const ProblemOptions& o, DeviceKind d, int64_t bytes, 
   a.requests[static_cast<int>(d)].push_back({bytes + layout.padding, first, std::max(first, last)});
 }
 
-Arenas CollectBuffers(const Problem& problem, const Assignment& assignment) {
-  Arenas a;
+// Fills `a` (cleared first; its vectors are reused across calls).
+void CollectBuffers(const Problem& problem, const Assignment& assignment, Arenas& a) {
+  for (auto& r : a.requests) r.clear();
+  a.output_bytes = 0;
+  a.largest_copy = 0;
   const ProblemOptions& o = problem.options();
   for (int v = 0; v < problem.num_values(); ++v) {
     const ProblemValue& pv = problem.value(v);
@@ -56,7 +63,13 @@ Arenas CollectBuffers(const Problem& problem, const Assignment& assignment) {
     if (r.copy_to() == DeviceKind::kCpu && pv.graph_output) continue;
     AddBuffer(a, o, r.copy_to(), pv.bytes, r.copy_step, r.last_use[away]);
   }
-  return a;
+}
+
+// The buffers of the calling thread's last evaluation: reused so that the solvers' thousands of
+// evaluations do not allocate (and page-fault) fresh vectors each time.
+Arenas& ThreadArenas() {
+  thread_local Arenas arenas;
+  return arenas;
 }
 
 int64_t StreamStaging(const Problem& problem, const Assignment& assignment) {
@@ -94,7 +107,8 @@ std::array<int64_t, kNumDeviceKinds> ResidentWeightBytes(const Problem& problem,
 }
 
 int PeakStep(const Problem& problem, const Assignment& assignment, DeviceKind d) {
-  Arenas a = CollectBuffers(problem, assignment);
+  Arenas& a = ThreadArenas();
+  CollectBuffers(problem, assignment, a);
   std::vector<int64_t> delta(problem.num_steps() + 2, 0);
   for (const BufferRequest& r : a.requests[static_cast<int>(d)]) {
     int first = std::min(r.first, problem.num_steps());
@@ -124,12 +138,22 @@ MemoryPair ComputeMemory(const Problem& problem, const Assignment& assignment) {
   auto weights = ResidentWeightBytes(problem, assignment);
   m[0].weight_bytes = weights[0];
   m[1].weight_bytes = weights[1];
-  Arenas a = CollectBuffers(problem, assignment);
+  Arenas& a = ThreadArenas();
+  CollectBuffers(problem, assignment, a);
   m[0].arena_bytes = PlanArena(a.requests[0], o.cpu_layout.alignment).peak_bytes;
   m[1].arena_bytes = PlanArena(a.requests[1], o.gpu_layout.alignment).peak_bytes;
   m[0].output_bytes = a.output_bytes;
   m[0].staging_bytes = o.pinned_staging ? a.largest_copy : 0;
   m[1].staging_bytes = StreamStaging(problem, assignment);
+  bool any_gpu = false;
+  for (int s = 0; s < problem.num_steps(); ++s) {
+    if (assignment[s] == Placement::kCpu) {
+      m[0].workspace_bytes += problem.node(s).cpu_workspace_bytes;
+    } else {
+      any_gpu = true;
+    }
+  }
+  m[1].workspace_bytes = any_gpu ? o.gpu_workspace_bytes : 0;
   return m;
 }
 

@@ -46,6 +46,7 @@ PartitionOptions OptionsForProfile(const MachineProfile& profile) {
   if (profile.gpu) {
     o.gpu_budget_bytes = profile.gpu->budget_bytes;
     o.gpu_layout = {profile.gpu->alignment_bytes, profile.gpu->buffer_padding_bytes};
+    o.gpu_workspace_bytes = profile.gpu->workspace_bytes;
   }
   return o;
 }
@@ -72,6 +73,7 @@ absl::StatusOr<Partitioner> Partitioner::Create(const ir::Graph& graph, const De
   po.gpu_layout = options.gpu_layout;
   po.allow_streaming = options.allow_streaming;
   po.pinned_staging = options.pinned_staging;
+  po.gpu_workspace_bytes = options.gpu_workspace_bytes;
   TANDEM_ASSIGN_OR_RETURN(Problem problem,
                           Problem::Build(graph, *devices.cpu, devices.gpu, cost, po));
   return Partitioner(graph, std::move(problem), options);

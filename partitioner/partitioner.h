@@ -52,6 +52,9 @@ struct PartitionOptions {
   ArenaLayout gpu_layout{256, 0};
   bool allow_streaming = true;  // let weight-heavy nodes stream their weights from the host
   bool pinned_staging = true;   // copies go through a pinned host buffer (counted on the host)
+  // The GPU's workspace estimate (DeviceProfile::workspace_bytes), counted when any node runs
+  // there. The CPU's workspace needs no option: its Capability reports each kernel's scratch.
+  int64_t gpu_workspace_bytes = 0;
   SolverOptions solver;
 };
 

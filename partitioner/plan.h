@@ -90,7 +90,9 @@ struct DeviceMemory {
   int64_t weight_bytes = 0;     // resident initializers
   int64_t arena_bytes = 0;      // peak of the activation arena (executors::PlanMemory)
   int64_t output_bytes = 0;     // graph outputs, in caller-owned buffers (host only)
-  int64_t workspace_bytes = 0;  // kernel scratch; 0 until executors report it
+  // Kernel scratch: on the host the CPU kernels' own (measured by building them), on the GPU the
+  // profile's estimate.
+  int64_t workspace_bytes = 0;
   int64_t staging_bytes = 0;    // pinned copy buffer (host) / streamed-weight buffers (GPU)
   int64_t activation_bytes() const { return arena_bytes + output_bytes; }
   int64_t total_bytes() const {

@@ -121,7 +121,9 @@ absl::Status Problem::AddNodes(const ir::Graph& graph, const Capability& cpu,
     }
     n.standalone_ms[0] = cost.NodeTime(graph, node, DeviceKind::kCpu);
     if (gpu) n.standalone_ms[1] = cost.NodeTime(graph, node, DeviceKind::kGpu);
-    n.cpu_reason = cpu.UnsupportedReason(graph, node);
+    NodeSupport on_cpu = cpu.Check(graph, node);
+    n.cpu_reason = std::move(on_cpu.reason);
+    n.cpu_workspace_bytes = on_cpu.workspace_bytes;
     n.gpu_reason = gpu ? gpu->UnsupportedReason(graph, node) : "the machine has no GPU";
     if (n.cpu_reason.empty()) {
       n.ms[0] = n.standalone_ms[0];

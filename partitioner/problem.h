@@ -35,6 +35,8 @@ struct ProblemOptions {
   ArenaLayout gpu_layout{256, 0};
   bool allow_streaming = true;
   bool pinned_staging = true;  // activation copies go through one pinned host buffer
+  // GPU workspace (the profile's estimate), held whenever any node runs on the GPU.
+  int64_t gpu_workspace_bytes = 0;
 };
 
 // One use of a value by a node.
@@ -69,6 +71,7 @@ struct ProblemNode {
   std::vector<int> outputs;  // value ids written
   std::vector<int> weights;  // initializers read on the device (not on the host)
   int64_t stream_bytes = 0;  // bytes copied per run when streamed (0: cannot stream)
+  int64_t cpu_workspace_bytes = 0;  // scratch its CPU kernel holds (when on the CPU)
   bool allowed(Placement p) const { return ms[static_cast<int>(p)] < kInfinity; }
 };
 

@@ -91,6 +91,10 @@ class OptimalSolver {
     ++stats_->cuts;
     return AssignForPrices(p_, prices);
   }
+  Assignment Cut(RelaxedCut& cut, const Prices& prices) {
+    ++stats_->cuts;
+    return cut.Assign(prices.gpu_byte_ms, prices.cpu_byte_ms);
+  }
 
   Evaluation Consider(const Assignment& a) {
     ++stats_->memory_checks;
@@ -166,16 +170,28 @@ class OptimalSolver {
   // geometrically. Returns the solution at the smallest fitting price found.
   std::optional<Assignment> PriceSearch(DeviceKind d, const std::vector<double>* share) {
     const int k = static_cast<int>(d);
+    RelaxedCut cut(p_, share);  // one network for the whole search: only prices change
     auto fits_at = [&](double price, std::optional<Assignment>* fit) {
-      Assignment a = Cut(PricesFor(d, price, share));
+      Assignment a = Cut(cut, PricesFor(d, price, share));
       bool fits = Consider(a).memory[k].fits();
       if (fits) *fit = std::move(a);
       return fits;
     };
     const double scale = total_ms_ / std::max<double>(1, static_cast<double>(p_.total_weight_bytes()));
+    const double resolution = p_.num_steps() > 2000 ? 1.05 : 1.001;
     std::optional<Assignment> fit;
     double lo = 0, hi = last_price_ > 0 ? last_price_ : scale * 1e-3;
     if (fits_at(hi, &fit)) {
+      // Resuming from the last search's answer: when one resolution step lower no longer fits,
+      // the bisection below could only end at `hi` again (it assumes, as the whole search does,
+      // that fitting is monotone in the price), so stop here.
+      if (last_price_ > 0) {
+        if (!fits_at(hi / resolution, &fit)) {
+          stats_->best_price = hi;
+          return fit;
+        }
+        hi /= resolution;
+      }
       lo = hi / 4;  // walk down until a price no longer fits
       for (int i = 0; i < 40 && lo > scale * 1e-12 && fits_at(lo, &fit); ++i) {
         hi = lo;
@@ -189,7 +205,6 @@ class OptimalSolver {
       }
       if (!fit) return std::nullopt;
     }
-    const double resolution = p_.num_steps() > 2000 ? 1.05 : 1.001;
     for (int i = 0; i < 24 && hi / lo >= resolution; ++i) {
       double mid = std::sqrt(lo * hi);
       (fits_at(mid, &fit) ? hi : lo) = mid;
@@ -212,7 +227,8 @@ class OptimalSolver {
 
 std::string Breakdown(const DeviceMemory& m) {
   return absl::StrCat("weights ", FormatMiB(m.weight_bytes), " + activations ",
-                      FormatMiB(m.activation_bytes()), " + staging ", FormatMiB(m.staging_bytes));
+                      FormatMiB(m.activation_bytes()), " + workspace ",
+                      FormatMiB(m.workspace_bytes), " + staging ", FormatMiB(m.staging_bytes));
 }
 
 }  // namespace

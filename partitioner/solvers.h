@@ -5,6 +5,7 @@
 #ifndef TANDEM_PARTITIONER_SOLVERS_H_
 #define TANDEM_PARTITIONER_SOLVERS_H_
 
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -36,6 +37,23 @@ struct Prices {
 // activations), by one minimum cut. O(max-flow) on a graph of nodes + values.
 Assignment AssignForPrices(const Problem& problem, const Prices& prices);
 
+// The same for many prices and one memory proxy: the flow network is built once and each Assign
+// only sets its capacities (a price search changes prices, never the network). The problem and
+// `activation_share` (optional) must outlive it. Not thread-safe.
+class RelaxedCut {
+ public:
+  RelaxedCut(const Problem& problem, const std::vector<double>* activation_share);
+  ~RelaxedCut();
+  RelaxedCut(const RelaxedCut&) = delete;
+  RelaxedCut& operator=(const RelaxedCut&) = delete;
+  Assignment Assign(double gpu_byte_ms, double cpu_byte_ms);
+
+ private:
+  struct Network;
+  std::unique_ptr<Network> net_;  // null without a GPU
+  const Problem* problem_;
+};
+
 // ---- local_search.cc, exact_search.cc, solver.cc
 struct SolverOptions {
   // Graphs with at most this many nodes finish with an exact branch and bound (exact_search.cc)
@@ -49,6 +67,12 @@ struct SolverOptions {
   int max_run = 16;              // longest run of consecutive nodes moved as one
   int all_run_lengths_up_to = 2000;  // every run length 2..max_run when steps <= this, else 2^k
   int pair_moves_up_to = 200;    // try moving two nodes at once when steps <= this
+  // Above this many steps, local search verifies up to max_check_batch improving moves with one
+  // exact memory check (local_search.cc, "Batched checks"); below, every move alone.
+  int batch_checks_above = 2000;
+  int max_check_batch = 16;
+  // Above batch_checks_above steps, local search prices at most this many moves per step.
+  int evaluations_per_step = 4;
 };
 // Improves a feasible `assignment` in place by moves that lower the predicted time and keep
 // both budgets (exactly checked). Returns the number of accepted moves.

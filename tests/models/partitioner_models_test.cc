@@ -1,5 +1,6 @@
 // The partitioner on the exported models: every plan at GPU budgets of 10..100% of the weights
 // fits both budgets, and an all-CPU plan's arena is exactly the CPU executor's own arena.
+#include <cstdio>
 #include <string>
 
 #include "executors/cpu/cpu_executor.h"
@@ -52,6 +53,15 @@ TEST_P(PartitionerModels, EveryPlanFitsItsBudgets) {
   EXPECT_EQ(cpu_plan.Memory(DeviceKind::kCpu)->arena_bytes, executor->arena_bytes());
   ASSERT_OK_AND_ASSIGN(auto rewritten, executors::CpuExecutor::Create(g, {}));
   EXPECT_LE(rewritten->arena_bytes(), executor->arena_bytes());
+  // Its workspace is the kernels' own scratch (CpuKernel::ScratchBytes), exactly as the plain
+  // executor holds it; channels-last kernels drop their layout buffers, so no larger there.
+  const int64_t workspace = cpu_plan.Memory(DeviceKind::kCpu)->workspace_bytes;
+  EXPECT_EQ(workspace, executor->scratch_bytes()) << GetParam();
+  EXPECT_LE(rewritten->scratch_bytes(), workspace) << GetParam();
+  std::printf("[ workspace ] %s: cpu workspace %.2f MiB (executor with its rewrites: %.2f MiB), "
+              "arena %.2f MiB (%.2f MiB)\n",
+              GetParam().c_str(), workspace / 1048576.0, rewritten->scratch_bytes() / 1048576.0,
+              executor->arena_bytes() / 1048576.0, rewritten->arena_bytes() / 1048576.0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Exported, PartitionerModels,

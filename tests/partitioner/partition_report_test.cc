@@ -2,6 +2,11 @@
 // sums, and the JSON carries the documented fields.
 #include "tools/partition_tool/partition_report.h"
 
+#include <algorithm>
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+
 #include "tests/null/test_util.h"
 #include "tests/partitioner/partitioner_test_util.h"
 
@@ -113,6 +118,146 @@ TEST(PartitionReport, JsonHasTheDocumentedFields) {
   EXPECT_TRUE(j["baselines"]["all_gpu_ms"].is_null());
   EXPECT_TRUE(j["baselines"].contains("greedy_ms"));
   EXPECT_EQ(j["sweep"].size(), 11u);
+}
+
+}  // namespace
+}  // namespace tandem::tools
+
+// ---- dot and html
+
+namespace tandem::tools {
+namespace {
+
+int Count(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST(PartitionReport, DotColoursNodesByDeviceAndMarksCopies) {
+  Fixture f = Make();
+  const std::string dot = RenderReportDot(*f.graph, f.report);
+  EXPECT_EQ(dot.rfind("digraph plan {\n", 0), 0u);
+  EXPECT_EQ(dot.substr(dot.size() - 2), "}\n");
+  // One cluster per segment, in the segment's device colour.
+  ASSERT_EQ(Count(dot, "subgraph cluster_s"), static_cast<int>(f.report.plan.segments.size()));
+  EXPECT_EQ(f.report.plan.segments.size(), 2u);  // one matmul on the GPU, the rest on the CPU
+  // Every node is filled by its placement: cpu blue, gpu green.
+  for (const auto& s : f.report.plan.segments) {
+    for (const auto& n : s.nodes) {
+      const char* fill = n.placement == pt::Placement::kCpu ? "#cfe2f3" : "#d9ead3";
+      EXPECT_THAT(dot, HasSubstr(absl::StrCat("n", n.node.value, " [label=\"",
+                                              f.graph->node(n.node).name, "\\n",
+                                              f.graph->node(n.node).op_type, ", ",
+                                              pt::PlacementName(n.placement))))
+          << dot;
+      EXPECT_THAT(dot, HasSubstr(absl::StrCat("fillcolor=\"", fill, "\"")));
+    }
+  }
+  // The refused Custom node (it prefers the GPU) has the red double border.
+  EXPECT_THAT(dot, HasSubstr("tooltip=\"gpu cannot run it: no GPU kernel for Custom\", "
+                             "color=\"#cc0000\", peripheries=2"));
+  // Each activation copy is one red edge labelled with its name, bytes and time.
+  int copies = 0;
+  for (const pt::Transfer& t : f.report.plan.transfers) {
+    if (t.streamed_weight) continue;
+    ++copies;
+    EXPECT_THAT(dot, HasSubstr(absl::StrCat("[label=\"", t.name, "\\n2.0 KiB, ")));
+  }
+  EXPECT_EQ(copies, 2);
+  EXPECT_EQ(Count(dot, "penwidth=2.5"), copies);
+  // Graph input and output terminals and the edges to them.
+  EXPECT_THAT(dot, HasSubstr("[label=\"input x\", shape=ellipse"));
+  EXPECT_THAT(dot, HasSubstr("[label=\"output mm2_out\", shape=ellipse"));
+  EXPECT_THAT(dot, HasSubstr(" -> out"));
+}
+
+// A small XML well-formedness check: every tag closes in order, attributes are quoted, text has
+// no bare '<' or '&'. Enough to catch broken markup in the generated page.
+std::string CheckWellFormed(const std::string& html) {
+  std::vector<std::string> open;
+  size_t i = html.find("<html");
+  if (html.rfind("<!DOCTYPE html>", 0) != 0 || i == std::string::npos) return "no doctype/html";
+  while (i < html.size()) {
+    if (html[i] == '&') {
+      size_t semi = html.find(';', i);
+      if (semi == std::string::npos || semi - i > 6) return "bare & at " + std::to_string(i);
+      i = semi + 1;
+      continue;
+    }
+    if (html[i] != '<') {
+      ++i;
+      continue;
+    }
+    size_t end = i + 1;
+    char quote = 0;
+    while (end < html.size() && (quote || html[end] != '>')) {
+      if (html[end] == '<' && !quote) return "'<' inside a tag at " + std::to_string(i);
+      if (html[end] == '"' || html[end] == '\'') quote = quote == html[end] ? 0 : quote ? quote : html[end];
+      ++end;
+    }
+    if (end >= html.size()) return "unterminated tag at " + std::to_string(i);
+    std::string tag = html.substr(i + 1, end - i - 1);
+    i = end + 1;
+    if (tag[0] == '/') {
+      if (open.empty() || open.back() != tag.substr(1)) return "mismatched </" + tag.substr(1) + ">";
+      open.pop_back();
+    } else if (tag.back() != '/') {
+      open.push_back(tag.substr(0, tag.find_first_of(" \n")));
+    }
+  }
+  return open.empty() ? "" : "unclosed <" + open.back() + ">";
+}
+
+TEST(PartitionReport, HtmlIsOneWellFormedSelfContainedPage) {
+  Fixture f = Make();
+  const std::string html = RenderReportHtml(*f.graph, f.report);
+  EXPECT_EQ(CheckWellFormed(html), "");
+  for (const char* external : {"<script", "http:", "https:", "src=", "href=", "@import"}) {
+    EXPECT_EQ(html.find(external), std::string::npos) << external;
+  }
+  EXPECT_EQ(Count(html, "<svg"), 3);  // graph, memory bars, sweep curve
+  EXPECT_THAT(html, HasSubstr("<pre>$ partition-tool m.onnx --gpu-mem 1.5MiB</pre>"));
+  EXPECT_THAT(html, HasSubstr("<p class=\"verdict\">verdict: fits; 1 of 3 nodes on the gpu"));
+  // The graph: a box per node filled by placement, copies as red dashed edges with titles.
+  EXPECT_EQ(Count(html, "<g class=\"node cpu\">"), 2);
+  EXPECT_EQ(Count(html, "<g class=\"node gpu\">"), 1);
+  EXPECT_EQ(Count(html, "<path class=\"copy\""), 2);
+  EXPECT_THAT(html, HasSubstr("fill=\"#d9ead3\""));
+  // Memory bars: the budget line and the labelled parts.
+  EXPECT_THAT(html, HasSubstr(">budget 1.50 MiB</text>"));
+  EXPECT_THAT(html, HasSubstr("<title>weights 1.00 MiB</title>"));
+  EXPECT_THAT(html, HasSubstr("workspace 0.00 MiB (estimate: profile)"));
+  // The node table carries the reasons.
+  EXPECT_THAT(html, HasSubstr("<td>gpu cannot run it: no GPU kernel for Custom</td>"));
+}
+
+TEST(PartitionReport, HtmlCurveHasOnePointPerFittingSweepRow) {
+  Fixture f = Make();
+  const std::string html = RenderReportHtml(*f.graph, f.report);
+  // The curve's geometry: x = 64 + 426 · percent / 100, y = 20 + 256 · (1 - ms / (1.1 · max)).
+  double y_max = 0;
+  for (const SweepRow& s : f.report.sweep) y_max = std::max(y_max, s.predicted_ms.value_or(0));
+  y_max = std::max(y_max, f.report.baselines.all_cpu_ms.value_or(0)) * 1.1;
+  std::string points;
+  int fitting = 0;
+  for (const SweepRow& s : f.report.sweep) {
+    if (!s.predicted_ms) continue;
+    ++fitting;
+    char point[64];
+    std::snprintf(point, sizeof(point), "%.1f,%.1f", 64 + 426.0 * s.percent / 100,
+                  20 + 256 * (1 - *s.predicted_ms / y_max));
+    absl::StrAppend(&points, points.empty() ? "" : " ", point);
+    char title[96];
+    std::snprintf(title, sizeof(title), "<title>%d%% of the weights (", s.percent);
+    EXPECT_THAT(html, HasSubstr(title));
+  }
+  EXPECT_EQ(fitting, 11);  // all-CPU fits at every GPU budget
+  EXPECT_THAT(html, HasSubstr("<polyline points=\"" + points + "\""));
+  EXPECT_EQ(Count(html, "<circle "), fitting);
+  EXPECT_THAT(html, HasSubstr(">all-cpu 21.000 ms</text>"));
+  // 0%: everything on the CPU, 21 ms.
+  EXPECT_THAT(html, HasSubstr("<title>0% of the weights (0.00 MiB): 21.000 ms, 0 gpu nodes"));
 }
 
 }  // namespace

@@ -43,6 +43,9 @@ class CaseChecker {
 std::unique_ptr<CaseChecker> MakeImportChecker();
 // The `run` stage on the CPU executor with `threads` threads.
 std::unique_ptr<CaseChecker> MakeCpuRunChecker(int threads);
+// The `run` stage on GPU 0 (gpu_run_checker.cc). Cases with a node the GPU cannot run are
+// skipped with the reason, or fail when `unsupported_fails`. The caller checks that a GPU exists.
+std::unique_ptr<CaseChecker> MakeGpuRunChecker(bool unsupported_fails);
 
 // Expected failures: one case id per line, then whitespace and the reason; '#' starts a comment.
 struct ExpectedFailures {

@@ -2,7 +2,8 @@
 //
 // Walks ONNX backend-test folders and checks every case; prints one line per failure and closes
 // with "N passed, N failed, N skipped". With --expected-failures, exits non-zero when a case not
-// on the list fails or a listed case passes; without it, when any case fails.
+// on the list fails or a listed case passes; without it, when any case fails. --device gpu on a
+// machine (or build) without a usable GPU prints why and exits with 77 (skipped).
 #include <iostream>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "executors/device_registry.h"
 #include "tools/conformance/conformance.h"
 
 ABSL_FLAG(std::string, stage, "import", "what a case must do to pass: import | run");
@@ -18,6 +20,8 @@ ABSL_FLAG(std::string, expected_failures, "", "file listing cases expected to fa
 ABSL_FLAG(bool, quiet, false, "print only unexpected results and the summary");
 ABSL_FLAG(std::string, filter, "", "only cases whose id contains this text");
 ABSL_FLAG(int, threads, 1, "kernel threads for --stage run");
+ABSL_FLAG(bool, gpu_unsupported_fails, false,
+          "--device gpu: count cases with a node the GPU cannot run as failures (default: skipped)");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -36,9 +40,20 @@ int main(int argc, char** argv) {
     checker = tc::MakeImportChecker();
   } else if (stage == "run" && absl::GetFlag(FLAGS_device) == "cpu") {
     checker = tc::MakeCpuRunChecker(absl::GetFlag(FLAGS_threads));
+  } else if (stage == "run" && absl::GetFlag(FLAGS_device) == "gpu") {
+    // No GPU (or no CUDA in this build) is a skip, not a failure: exit 77, ctest's
+    // SKIP_RETURN_CODE, after saying why on one line.
+    std::vector<std::string> notes;
+    bool have_gpu = false;
+    for (const auto& d : tandem::executors::ListDevices(&notes)) have_gpu = have_gpu || d.kind == "cuda";
+    if (!have_gpu) {
+      std::cout << "tandem-conformance: skipped --device gpu: "
+                << (notes.empty() ? std::string("no GPU") : notes.front()) << "\n";
+      return 77;
+    }
+    checker = tc::MakeGpuRunChecker(absl::GetFlag(FLAGS_gpu_unsupported_fails));
   } else if (stage == "run") {
-    std::cerr << "tandem-conformance: --device '" << absl::GetFlag(FLAGS_device)
-              << "' has no executor yet (cpu only)\n";
+    std::cerr << "tandem-conformance: unknown --device '" << absl::GetFlag(FLAGS_device) << "' (cpu | gpu)\n";
     return 2;
   } else {
     std::cerr << "tandem-conformance: unknown --stage '" << stage << "' (import | run)\n";

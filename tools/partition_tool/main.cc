@@ -1,6 +1,7 @@
 // partition-tool MODEL.onnx [--profile NAME|FILE] [--gpu-mem SIZE] [--cpu-mem SIZE]
-//                [--strategy optimal|greedy|gpu|cpu] [--format text|json|plan] [--out FILE]
-//                [--sweep] [--strict]
+//                [--strategy optimal|greedy|gpu|cpu] [--format text|json|plan|dot|html]
+//                [--out FILE] [--sweep] [--strict]
+//                [--calibrate [--threads N] [--calibrate-runs K]] [--cost-table FILE]
 // partition-tool summary MODEL.onnx [--format text|json] [--print-graph]
 //
 // The first form partitions the model for a machine profile and reports the plan
@@ -21,7 +22,8 @@
 #include "tools/partition_tool/model_summary.h"
 #include "tools/partition_tool/partition_command.h"
 
-ABSL_FLAG(std::string, format, "text", "output format: text | json (| plan when partitioning)");
+ABSL_FLAG(std::string, format, "text",
+          "output format: text | json (| plan | dot | html when partitioning)");
 ABSL_FLAG(std::string, profile, "laptop-6gb",
           "machine profile: laptop-6gb | desktop-24gb | h100 | cpu-only, or a JSON file");
 ABSL_FLAG(std::string, gpu_mem, "", "GPU budget: 6GiB, 512MiB, 1.5GB, or 25% of the weights");
@@ -30,7 +32,14 @@ ABSL_FLAG(std::string, strategy, "optimal", "optimal | greedy | gpu | cpu");
 ABSL_FLAG(std::string, out, "", "write the report to this file instead of stdout");
 ABSL_FLAG(bool, sweep, false, "add predicted latency for GPU budgets of 0..100% of the weights");
 ABSL_FLAG(bool, strict, false, "exit 3 when a node cannot run on its preferred device");
-ABSL_FLAG(bool, calibrate, false, "measure node times on this machine (not implemented yet)");
+ABSL_FLAG(bool, calibrate, false,
+          "measure every node on this machine's CPU (and GPU, when tandem can run one) and plan "
+          "with the measured times; saved to --cost-table FILE when given");
+ABSL_FLAG(std::string, cost_table, "",
+          "a cost table written by --calibrate: plan with its measured times (with --calibrate: "
+          "where to write it)");
+ABSL_FLAG(int, threads, 1, "CPU executor threads for --calibrate");
+ABSL_FLAG(int, calibrate_runs, 10, "timed runs for --calibrate (each node: the median)");
 ABSL_FLAG(bool, print_graph, false,
           "append the imported graph as text (in JSON: the field \"graph_text\")");
 
@@ -38,8 +47,9 @@ namespace {
 
 constexpr char kUsage[] =
     "partition-tool MODEL.onnx [--profile NAME|FILE] [--gpu-mem SIZE] [--cpu-mem SIZE]\n"
-    "               [--strategy optimal|greedy|gpu|cpu] [--format text|json|plan] [--out FILE]\n"
-    "               [--sweep] [--strict]\n"
+    "               [--strategy optimal|greedy|gpu|cpu] [--format text|json|plan|dot|html]\n"
+    "               [--out FILE] [--sweep] [--strict]\n"
+    "               [--calibrate [--threads N] [--calibrate-runs K]] [--cost-table FILE]\n"
     "partition-tool summary MODEL.onnx [--format text|json] [--print-graph]";
 
 int Summary(const std::string& path) {
@@ -77,11 +87,6 @@ std::string CommandLine(int argc, char** argv) {
 }
 
 int Partition(const std::string& path, int argc, char** argv) {
-  if (absl::GetFlag(FLAGS_calibrate)) {
-    std::cerr << "partition-tool: --calibrate is not implemented yet; the plan uses the "
-                 "profile's roofline estimates\n";
-    return tandem::tools::kExitUsage;
-  }
   tandem::tools::PartitionArgs args;
   args.command_line = CommandLine(argc, argv);
   args.model_path = path;
@@ -93,6 +98,10 @@ int Partition(const std::string& path, int argc, char** argv) {
   args.out_path = absl::GetFlag(FLAGS_out);
   args.sweep = absl::GetFlag(FLAGS_sweep);
   args.strict = absl::GetFlag(FLAGS_strict);
+  args.calibrate = absl::GetFlag(FLAGS_calibrate);
+  args.cost_table = absl::GetFlag(FLAGS_cost_table);
+  args.threads = absl::GetFlag(FLAGS_threads);
+  args.calibrate_runs = absl::GetFlag(FLAGS_calibrate_runs);
   return tandem::tools::RunPartition(args, std::cout, std::cerr);
 }
 

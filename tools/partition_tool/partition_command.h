@@ -15,10 +15,17 @@ struct PartitionArgs {
   std::string gpu_mem;               // "" keeps the profile's budget
   std::string cpu_mem;
   std::string strategy = "optimal";  // optimal | greedy | gpu | cpu
-  std::string format = "text";       // text | json | plan
+  std::string format = "text";       // text | json | plan | dot | html (html implies the sweep)
   std::string out_path;              // "" writes to `out`
   bool sweep = false;
   bool strict = false;
+  // Measure node times on this machine (calibrate.h) and plan with them; the table is written to
+  // `cost_table` when that is set.
+  bool calibrate = false;
+  // Without `calibrate`: plan with the times of this cost table file (cost_table.h).
+  std::string cost_table;
+  int threads = 1;         // CPU executor threads for --calibrate
+  int calibrate_runs = 10;  // timed runs for --calibrate
 };
 
 // Exit status.

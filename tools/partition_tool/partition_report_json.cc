@@ -23,6 +23,7 @@ Json Devices(const PartitionReport& r) {
     d["weight_bytes"] = m.weight_bytes;
     d["activation_bytes"] = m.activation_bytes();
     d["workspace_bytes"] = m.workspace_bytes;
+    d["workspace_source"] = gpu ? "estimate: profile" : "measured: CPU kernels' scratch";
     d["staging_bytes"] = m.staging_bytes;
     d["arena_bytes"] = m.arena_bytes;
     d["output_bytes"] = m.output_bytes;
@@ -35,6 +36,8 @@ Json Devices(const PartitionReport& r) {
 Json Nodes(const ir::Graph& g, const PartitionReport& r) {
   std::vector<const partitioner::NodeNote*> note_of(g.num_nodes(), nullptr);
   for (const auto& n : r.notes) note_of[n.node.value] = &n;
+  std::vector<std::optional<double>> measured;
+  if (r.calibration) measured = r.calibration->MeasuredCpuMs(g.num_nodes());
   Json nodes = Json::array();
   for (const partitioner::Segment& s : r.plan.segments) {
     for (const partitioner::PlacedNode& n : s.nodes) {
@@ -48,6 +51,10 @@ Json Nodes(const ir::Graph& g, const PartitionReport& r) {
       j["reason"] = note ? note->reason : "";
       if (note) j["preferred"] = std::string(DeviceKindName(note->preferred));
       if (note && note->refused) j["refused"] = true;
+      if (r.calibration) {
+        j["roofline_cpu_ms"] = r.calibration->roofline_cpu_ms[n.node.value];
+        j["measured_cpu_ms"] = OptionalMs(measured[n.node.value]);
+      }
       nodes.push_back(std::move(j));
     }
   }
@@ -126,6 +133,26 @@ nlohmann::ordered_json RenderReportJson(const ir::Graph& graph, const PartitionR
                        {"error", s.error}});
     }
     j["sweep"] = std::move(sweep);
+  }
+  if (r.calibration) {
+    const Calibration& c = *r.calibration;
+    double roofline = 0, measured = 0;
+    for (const auto& n : c.table.nodes) {
+      if (!n.cpu_ms || n.id < 0 || n.id >= graph.num_nodes()) continue;
+      roofline += c.roofline_cpu_ms[n.id];
+      measured += *n.cpu_ms;
+    }
+    j["calibration"] = {{"source", c.source},
+                        {"saved_to", c.saved_to},
+                        {"cpu_measured", c.table.cpu.measured},
+                        {"cpu_name", c.table.cpu.name},
+                        {"threads", c.table.cpu.threads},
+                        {"runs", c.table.cpu.runs},
+                        {"gpu_measured", c.table.gpu.measured},
+                        {"gpu_note", c.table.gpu.note},
+                        {"roofline_cpu_ms", roofline},
+                        {"measured_cpu_nodes_ms", measured},
+                        {"measured_cpu_run_ms", OptionalMs(c.table.cpu.run_ms)}};
   }
   j["refused_nodes"] = CountRefused(r);
   if (r.plan.strategy == "optimal") j["proven_optimal"] = r.stats.proven_optimal;

@@ -1,10 +1,12 @@
 // The text form of the partition report (partition_report.h).
 #include <algorithm>
 #include <cstdio>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "tools/partition_tool/partition_report.h"
+#include "tools/partition_tool/report_edges.h"
 
 namespace tandem::tools {
 namespace {
@@ -51,11 +53,6 @@ std::string Table(const std::vector<std::vector<std::string>>& rows, std::vector
     absl::StrAppend(&out, line, "\n");
   }
   return out;
-}
-
-std::string NodeLabel(const ir::Graph& g, ir::NodeId id) {
-  const ir::Node& n = g.node(id);
-  return n.name.empty() ? absl::StrCat(n.op_type, "#", id.value) : n.name;
 }
 
 std::string BudgetOf(const PartitionReport& r, DeviceKind d) {
@@ -118,6 +115,8 @@ std::string Memory(const PartitionReport& r) {
     absl::StrAppend(&out, "  (", DeviceKindName(m.device), " activations = arena ",
                     MiB(m.arena_bytes), " + graph outputs ", MiB(m.output_bytes), ")\n");
   }
+  absl::StrAppend(&out, "  (workspace: cpu = the CPU kernels' own scratch",
+                  r.profile.gpu ? "; gpu = the profile's estimate (cuBLAS workspace)" : "", ")\n");
   return out;
 }
 
@@ -168,6 +167,72 @@ std::string Notes(const ir::Graph& g, const PartitionReport& r) {
                       Table(rows, {}));
 }
 
+std::string Ratio(double measured, double predicted) {
+  return predicted > 0 ? Fixed(measured / predicted, 2) + "x" : "-";
+}
+
+// Predicted (the profile's roofline) against measured CPU times: by op, in total, and the
+// slowest nodes.
+std::string Calibrated(const ir::Graph& g, const PartitionReport& r) {
+  if (!r.calibration) return "";
+  const Calibration& c = *r.calibration;
+  const partitioner::MeasuredDevice& cpu = c.table.cpu;
+  std::string out = absl::StrCat("\ncalibration: ", c.source, "\n  cpu ");
+  if (cpu.measured) {
+    absl::StrAppend(&out, "measured on ", cpu.name, ", ", cpu.threads, " thread(s), median of ",
+                    cpu.runs, " runs after ", cpu.warmup, " warm-up");
+  } else {
+    absl::StrAppend(&out, "not measured");
+  }
+  absl::StrAppend(&out, "\n  gpu ", c.table.gpu.measured ? "measured" : "not measured",
+                  c.table.gpu.note.empty() ? "" : ": " + c.table.gpu.note, "\n");
+  if (!c.saved_to.empty()) absl::StrAppend(&out, "  saved to ", c.saved_to, "\n");
+  absl::StrAppend(&out, "  the plan above uses the measured times; predicted = the roofline of ",
+                  r.profile.cpu.name, " (profile ", r.profile.name, ")\n");
+  const auto measured = c.MeasuredCpuMs(g.num_nodes());
+  struct Sum {
+    int nodes = 0;
+    double predicted = 0, measured = 0;
+  };
+  std::map<std::string, Sum> by_op;
+  Sum total;
+  std::vector<int> timed;
+  for (int id = 0; id < g.num_nodes(); ++id) {
+    if (!measured[id]) continue;
+    for (Sum* s : {&by_op[g.node(ir::NodeId(id)).op_type], &total}) {
+      ++s->nodes;
+      s->predicted += c.roofline_cpu_ms[id];
+      s->measured += *measured[id];
+    }
+    timed.push_back(id);
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"op", "nodes", "predicted ms", "measured ms", "measured/predicted"}};
+  for (const auto& [op, s] : by_op) {
+    rows.push_back({op, std::to_string(s.nodes), Ms(s.predicted), Ms(s.measured),
+                    Ratio(s.measured, s.predicted)});
+  }
+  rows.push_back({"total", std::to_string(total.nodes), Ms(total.predicted), Ms(total.measured),
+                  Ratio(total.measured, total.predicted)});
+  absl::StrAppend(&out, "  predicted vs measured cpu time, by op\n",
+                  Table(rows, {false, true, true, true, true}));
+  if (cpu.run_ms) {
+    absl::StrAppend(&out, "  whole run on the cpu (median): ", Ms(*cpu.run_ms),
+                    " ms measured; sum of nodes ", Ms(total.measured), " ms; roofline ",
+                    Ms(total.predicted), " ms\n");
+  }
+  std::sort(timed.begin(), timed.end(), [&](int a, int b) { return *measured[a] > *measured[b]; });
+  timed.resize(std::min<size_t>(timed.size(), 10));
+  rows = {{"node", "op", "predicted ms", "measured ms", "measured/predicted"}};
+  for (int id : timed) {
+    rows.push_back({NodeLabel(g, ir::NodeId(id)), g.node(ir::NodeId(id)).op_type,
+                    Ms(c.roofline_cpu_ms[id]), Ms(*measured[id]),
+                    Ratio(*measured[id], c.roofline_cpu_ms[id])});
+  }
+  absl::StrAppend(&out, "  slowest nodes (measured)\n", Table(rows, {false, false, true, true, true}));
+  return out;
+}
+
 std::string Sweep(const PartitionReport& r) {
   if (r.sweep.empty()) return "";
   std::vector<std::vector<std::string>> rows = {
@@ -182,7 +247,9 @@ std::string Sweep(const PartitionReport& r) {
                       Table(rows, {true, true, true, true, true, true}));
 }
 
-std::string Verdict(const PartitionReport& r) {
+}  // namespace
+
+std::string VerdictLine(const PartitionReport& r) {
   int gpu = 0, streamed = 0, total = 0;
   for (const auto& s : r.plan.segments) {
     for (const auto& n : s.nodes) {
@@ -191,7 +258,7 @@ std::string Verdict(const PartitionReport& r) {
       streamed += n.placement == Placement::kGpuStreamed;
     }
   }
-  std::string out = absl::StrCat("\nverdict: fits; ", gpu, " of ", total, " nodes on the gpu");
+  std::string out = absl::StrCat("verdict: fits; ", gpu, " of ", total, " nodes on the gpu");
   if (streamed > 0) absl::StrAppend(&out, " (", streamed, " streaming weights)");
   absl::StrAppend(&out, ", ", Ms(r.plan.predicted_ms), " ms predicted");
   const auto& b = r.baselines;
@@ -205,10 +272,16 @@ std::string Verdict(const PartitionReport& r) {
   if (refused > 0) {
     absl::StrAppend(&out, "; ", refused, " node(s) cannot run on their preferred device");
   }
-  return out + "\n";
+  return out;
 }
 
-}  // namespace
+std::vector<std::optional<double>> Calibration::MeasuredCpuMs(int num_nodes) const {
+  std::vector<std::optional<double>> ms(num_nodes);
+  for (const partitioner::CostTableNode& n : table.nodes) {
+    if (n.id >= 0 && n.id < num_nodes) ms[n.id] = n.cpu_ms;
+  }
+  return ms;
+}
 
 int CountRefused(const PartitionReport& report) {
   int n = 0;
@@ -219,7 +292,7 @@ int CountRefused(const PartitionReport& report) {
 std::string RenderReportText(const ir::Graph& graph, const PartitionReport& report) {
   return absl::StrCat(Header(graph, report), Segments(graph, report), Memory(report),
                       Transfers(graph, report), Times(report), Notes(graph, report),
-                      Sweep(report), Verdict(report));
+                      Calibrated(graph, report), Sweep(report), "\n", VerdictLine(report), "\n");
 }
 
 }  // namespace tandem::tools

@@ -1,9 +1,12 @@
 // tandem-run MODEL.onnx [--inputs DIR] [--outputs DIR] [--expected DIR --rtol R --atol A]
 //                       [--device cpu|gpu|auto] [--threads N] [--warmup W] [--iters K]
+//                       [--cuda_graphs] [--tf32]
 //
 // Runs a model and reports latency (min, median, p90) and peak memory, as text and as one JSON
 // line. Inputs come from DIR/input_<i>.pb (ONNX TensorProto, graph-input order) or are seeded
 // random values. With --expected, compares with DIR/output_<i>.pb and prints PASSED or FAILED.
+// --device gpu runs the whole model on the GPU executor; without a usable GPU it says why on one
+// line and exits with 77. --device auto takes the GPU when it can run the whole model.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -29,6 +32,7 @@
 #include "importer/tensor_proto.h"
 #include "nlohmann/json.hpp"
 #include "tools/conformance/tolerance.h"
+#include "tools/run/partitioned_run.h"
 
 ABSL_FLAG(std::string, inputs, "", "folder with input_<i>.pb files (default: seeded random inputs)");
 ABSL_FLAG(std::string, outputs, "", "folder to write output_<i>.pb into");
@@ -40,11 +44,29 @@ ABSL_FLAG(int, threads, 1, "CPU kernel threads");
 ABSL_FLAG(int, warmup, 1, "untimed runs first");
 ABSL_FLAG(int, iters, 10, "timed runs");
 ABSL_FLAG(uint32_t, seed, 0, "seed for random inputs");
+// Partitioned mode (tools/run/partitioned_run.h): any of these runs the model across the GPU and
+// the CPU through tandem::Session.
+ABSL_FLAG(std::string, gpu_mem, "", "partitioned: GPU budget (6GiB, 512MiB, 25% of the weights; 0: none)");
+ABSL_FLAG(std::string, cpu_mem, "", "partitioned: CPU budget");
+ABSL_FLAG(std::string, profile, "", "partitioned: machine profile, built-in name or JSON file (default laptop-6gb)");
+ABSL_FLAG(std::string, strategy, "", "partitioned: optimal | greedy | gpu | cpu (default optimal)");
+ABSL_FLAG(std::string, plan, "", "partitioned: run this plan (partition-tool --format plan) instead of planning");
+ABSL_FLAG(bool, strict, false, "partitioned: fail (exit 3) instead of running on the CPU when no GPU is usable");
+ABSL_FLAG(bool, json, false, "partitioned: per segment and per transfer times in the JSON line");
+ABSL_FLAG(bool, cuda_graphs, false, "gpu: capture the run into a CUDA graph and replay it");
+ABSL_FLAG(bool, tf32, false, "gpu: let float32 Conv/Gemm/MatMul use TF32 tensor cores");
+ABSL_FLAG(bool, fuse, true, "fuse Relu/Clip into the preceding Conv (--nofuse to compare)");
+ABSL_FLAG(bool, channels_last, true,
+          "keep activations NHWC between XNNPACK kernels (--nochannels_last to compare)");
 
 namespace {
 
 namespace fs = std::filesystem;
 using tandem::ir::DType;
+
+// Exit code of --device gpu when this build or this machine has no usable GPU: ctest's
+// SKIP_RETURN_CODE, so GPU model tests skip on CPU-only machines.
+constexpr int kNoGpuExitCode = 77;
 
 tandem::ir::Tensor RandomTensor(const tandem::ir::Value& v, std::mt19937& rng) {
   std::vector<int64_t> dims = *v.info.shape.static_sizes();
@@ -98,25 +120,59 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "tandem-run MODEL.onnx [--inputs DIR] [--outputs DIR] [--expected DIR --rtol R --atol A] "
       "[--device cpu|gpu|auto] [--threads N] [--warmup W --iters K]");
-  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  // --gpu-mem and --cpu-mem are spelled as partition-tool spells them; absl flags use '_'.
+  std::vector<std::string> spelled(argv, argv + argc);
+  for (std::string& a : spelled) {
+    for (const char* dashed : {"--gpu-mem", "--cpu-mem"}) {
+      if (a.rfind(dashed, 0) == 0 && (a.size() == 9 || a[9] == '=')) a[5] = '_';
+    }
+  }
+  std::vector<char*> argv_flags;
+  for (std::string& a : spelled) argv_flags.push_back(a.data());
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv_flags.data());
   if (args.size() != 2) return Fail("give exactly one model (see --help)");
   std::string path = args[1];
   std::string device = absl::GetFlag(FLAGS_device);
-  if (device == "gpu") {
-    return Fail("--device gpu: the GPU executor is not built yet (issue 4); use --device cpu");
-  }
-  if (device != "cpu" && device != "auto") return Fail("--device must be cpu, gpu or auto");
-  if (device == "auto") device = "cpu";
+  if (device != "cpu" && device != "gpu" && device != "auto") return Fail("--device must be cpu, gpu or auto");
+  const bool partitioned = !absl::GetFlag(FLAGS_gpu_mem).empty() || !absl::GetFlag(FLAGS_cpu_mem).empty() ||
+                           !absl::GetFlag(FLAGS_profile).empty() || !absl::GetFlag(FLAGS_strategy).empty() ||
+                           !absl::GetFlag(FLAGS_plan).empty() || absl::GetFlag(FLAGS_strict) ||
+                           absl::GetFlag(FLAGS_json);
 
   auto model = tandem::importer::ImportModel(path);
   if (!model.ok()) return Fail(std::string(model.status().message()));
   const tandem::ir::Graph& g = *model->graph;
   int threads = std::max(1, absl::GetFlag(FLAGS_threads));
+  // The GPU when asked (for auto: when it can run the whole model), else the CPU.
+  std::unique_ptr<tandem::executors::GpuGraphRunner> gpu;
+  if (device != "cpu" && !partitioned) {
+    tandem::executors::GpuRunnerOptions gpu_options;
+    gpu_options.use_cuda_graphs = absl::GetFlag(FLAGS_cuda_graphs);
+    gpu_options.allow_tf32 = absl::GetFlag(FLAGS_tf32);
+    auto runner = tandem::executors::CreateGpuRunner(g, gpu_options);
+    if (runner.ok()) {
+      gpu = std::move(*runner);
+      device = "gpu";
+    } else if (device == "gpu") {
+      std::cerr << "tandem-run: --device gpu: " << runner.status().message() << "\n";
+      return runner.status().code() == absl::StatusCode::kFailedPrecondition ? kNoGpuExitCode : 1;
+    } else {
+      device = "cpu";
+    }
+  }
   tandem::executors::CpuExecutorOptions exec_options;
   exec_options.threads = threads;
+  exec_options.fuse_clamps = absl::GetFlag(FLAGS_fuse);
+  exec_options.channels_last = absl::GetFlag(FLAGS_channels_last);
   exec_options.infer = tandem::importer::MakeNodeInference(g.opsets());
-  auto executor = tandem::executors::CpuExecutor::Create(g, exec_options);
-  if (!executor.ok()) return Fail(std::string(executor.status().message()));
+  absl::StatusOr<std::unique_ptr<tandem::executors::CpuExecutor>> executor(nullptr);
+  if (!gpu && !partitioned) {
+    executor = tandem::executors::CpuExecutor::Create(g, exec_options);
+    if (!executor.ok()) return Fail(std::string(executor.status().message()));
+  }
+  auto run_once = [&](const std::vector<tandem::ir::Tensor>& in) {
+    return gpu ? gpu->Run(in) : (*executor)->Run(in);
+  };
 
   std::vector<tandem::ir::Tensor> inputs;
   std::mt19937 rng(absl::GetFlag(FLAGS_seed));
@@ -135,17 +191,37 @@ int main(int argc, char** argv) {
     }
     inputs.push_back(std::move(t->tensor));
   }
+  if (partitioned) {
+    tandem::tools::PartitionedRunArgs p;
+    p.model_path = path;
+    if (!absl::GetFlag(FLAGS_profile).empty()) p.profile = absl::GetFlag(FLAGS_profile);
+    if (!absl::GetFlag(FLAGS_strategy).empty()) p.strategy = absl::GetFlag(FLAGS_strategy);
+    p.gpu_mem = absl::GetFlag(FLAGS_gpu_mem);
+    p.cpu_mem = absl::GetFlag(FLAGS_cpu_mem);
+    p.plan_path = absl::GetFlag(FLAGS_plan);
+    p.strict = absl::GetFlag(FLAGS_strict);
+    p.json = absl::GetFlag(FLAGS_json);
+    p.threads = threads;
+    p.warmup = absl::GetFlag(FLAGS_warmup);
+    p.iters = absl::GetFlag(FLAGS_iters);
+    p.inputs = std::move(inputs);
+    p.outputs_dir = absl::GetFlag(FLAGS_outputs);
+    p.expected_dir = absl::GetFlag(FLAGS_expected);
+    p.rtol = absl::GetFlag(FLAGS_rtol);
+    p.atol = absl::GetFlag(FLAGS_atol);
+    return tandem::tools::RunPartitioned(p, std::cout, std::cerr);
+  }
 
   std::vector<tandem::ir::Tensor> outputs;
   for (int w = 0; w < absl::GetFlag(FLAGS_warmup); ++w) {
-    auto out = (*executor)->Run(inputs);
+    auto out = run_once(inputs);
     if (!out.ok()) return Fail(std::string(out.status().message()));
   }
   std::vector<double> times_ms;
   int iters = std::max(1, absl::GetFlag(FLAGS_iters));
   for (int it = 0; it < iters; ++it) {
     auto start = std::chrono::steady_clock::now();
-    auto out = (*executor)->Run(inputs);
+    auto out = run_once(inputs);
     auto end = std::chrono::steady_clock::now();
     if (!out.ok()) return Fail(std::string(out.status().message()));
     times_ms.push_back(std::chrono::duration<double, std::milli>(end - start).count());
@@ -185,18 +261,32 @@ int main(int argc, char** argv) {
   }
   double median = Percentile(times_ms, 0.5), p90 = Percentile(times_ms, 0.9);
   double min = *std::min_element(times_ms.begin(), times_ms.end());
-  std::cout << absl::StrFormat(
-      "%s on %s, %d thread(s): median %.3f ms, min %.3f ms, p90 %.3f ms over %d runs; peak RSS %.1f "
-      "MiB; CPU arena %.1f MiB; constants copied for alignment %.1f MiB%s\n",
-      path, device, threads, median, min, p90, iters, peak_rss / 1048576.0,
-      (*executor)->arena_bytes() / 1048576.0, (*executor)->aligned_constant_bytes() / 1048576.0,
-      (*executor)->interpreted() ? " (interpreter mode: dynamic shapes)" : "");
-  nlohmann::json j = {{"model", path},           {"device", device},       {"threads", threads},
-                      {"iters", iters},          {"median_ms", median},    {"min_ms", min},
-                      {"p90_ms", p90},           {"peak_rss_bytes", peak_rss},
-                      {"arena_bytes", (*executor)->arena_bytes()},
-                      {"aligned_constant_bytes", (*executor)->aligned_constant_bytes()},
-                      {"interpreted", (*executor)->interpreted()}};
+  nlohmann::json j = {{"model", path},  {"device", device},    {"threads", threads},
+                      {"iters", iters}, {"median_ms", median}, {"min_ms", min},
+                      {"p90_ms", p90},  {"peak_rss_bytes", peak_rss}};
+  if (gpu) {
+    // Host-to-host latency: copies in, the run, copies out and the final synchronisation.
+    std::cout << absl::StrFormat(
+        "%s on gpu (%s): median %.3f ms, min %.3f ms, p90 %.3f ms over %d runs, inputs and outputs "
+        "copied from/to the host; device memory %.1f MiB (%s); %d kernel nodes, %d activations fused%s; "
+        "peak RSS %.1f MiB\n",
+        path, gpu->device_name(), median, min, p90, iters, gpu->device_bytes() / 1048576.0, gpu->MemorySummary(),
+        gpu->kernel_steps(), gpu->fused_activations(), absl::GetFlag(FLAGS_cuda_graphs) ? "; CUDA graphs" : "",
+        peak_rss / 1048576.0);
+    j["gpu"] = gpu->device_name();
+    j["device_bytes"] = gpu->device_bytes();
+    j["cuda_graphs"] = absl::GetFlag(FLAGS_cuda_graphs);
+  } else {
+    std::cout << absl::StrFormat(
+        "%s on %s, %d thread(s): median %.3f ms, min %.3f ms, p90 %.3f ms over %d runs; peak RSS %.1f "
+        "MiB; CPU arena %.1f MiB; constants copied for alignment %.1f MiB%s\n",
+        path, device, threads, median, min, p90, iters, peak_rss / 1048576.0,
+        (*executor)->arena_bytes() / 1048576.0, (*executor)->aligned_constant_bytes() / 1048576.0,
+        (*executor)->interpreted() ? " (interpreter mode: dynamic shapes)" : "");
+    j["arena_bytes"] = (*executor)->arena_bytes();
+    j["aligned_constant_bytes"] = (*executor)->aligned_constant_bytes();
+    j["interpreted"] = (*executor)->interpreted();
+  }
   if (!absl::GetFlag(FLAGS_expected).empty()) {
     j["outputs"] = errors;
     j["passed"] = passed;
