@@ -148,10 +148,11 @@ absl::Status SaveCostTable(const CostTable& table, const std::string& path) {
 
 absl::StatusOr<TableCostModel> MeasuredCostModel(const ir::Graph& graph, const CostTable& table,
                                                  const CostModel& fallback) {
+  const std::string measured_on = table.model.empty() ? "" : " (" + table.model + ")";
   if (table.nodes_in_model != graph.num_nodes()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the cost table was measured on a model with ", table.nodes_in_model,
-        " nodes (", table.model, "); this one has ", graph.num_nodes()));
+    return absl::InvalidArgumentError(absl::StrCat("the cost table was measured on a model with ",
+                                                   table.nodes_in_model, " nodes", measured_on,
+                                                   "; this one has ", graph.num_nodes()));
   }
   TableCostModel model;
   model.default_ms = {std::nullopt, std::nullopt};
@@ -166,7 +167,7 @@ absl::StatusOr<TableCostModel> MeasuredCostModel(const ir::Graph& graph, const C
     if (node.op_type != n.op || node.name != n.name) {
       return absl::InvalidArgumentError(absl::StrCat(
           "cost table node ", n.id, " is ", n.op, " \"", n.name, "\" but the model's is ",
-          node.Describe(), "; the table was measured on another model (", table.model, ")"));
+          node.Describe(), "; the table was measured on another model", measured_on));
     }
     model.by_node_id[n.id] = {n.cpu_ms, n.gpu_ms};
   }

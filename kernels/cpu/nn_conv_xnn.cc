@@ -62,8 +62,8 @@ class XnnConvKernel final : public CpuKernel {
   void SetChannelsLast(bool input0, bool output0) override {
     in_nhwc_ = input0;
     out_nhwc_ = output0;
-    if (in_nhwc_) in_ = {};  // the arena's buffers carry XNNPACK's read-past-end slack
-    if (out_nhwc_) out_ = {};
+    if (in_nhwc_) std::vector<float>().swap(in_);  // arena buffers carry XNNPACK's read-past-end slack
+    if (out_nhwc_) std::vector<float>().swap(out_);
   }
   bool fused_clamp() const override { return fused_clamp_; }
   void MarkClampFused() { fused_clamp_ = true; }

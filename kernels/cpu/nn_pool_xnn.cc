@@ -37,8 +37,8 @@ class XnnPoolKernel final : public CpuKernel {
   void SetChannelsLast(bool input0, bool output0) override {
     in_nhwc_ = input0;
     out_nhwc_ = output0;
-    if (in_nhwc_) in_ = {};  // the arena's buffers carry XNNPACK's read-past-end slack
-    if (out_nhwc_) out_ = {};
+    if (in_nhwc_) std::vector<float>().swap(in_);  // arena buffers carry XNNPACK's read-past-end slack
+    if (out_nhwc_) std::vector<float>().swap(out_);
   }
 
   absl::Status Run(const KernelContext& ctx) override {
