@@ -158,21 +158,11 @@ absl::StatusOr<std::unique_ptr<CpuKernel>> MakeCompress(const KernelBuildContext
   TANDEM_ASSIGN_OR_RETURN(Dims cond, InputDims(ctx, 1));
   if (cond.size() != 1)
     return ctx.Invalid(absl::StrCat("condition must be 1-D, got rank ", cond.size()));
-  const int64_t rank = static_cast<int64_t>(p.dims.size());
-  if (const ir::Attribute* a = ctx.node().attr("axis")) {
-    if (a->kind() != ir::AttrKind::kInt) return ctx.Invalid("axis must be an int");
-    p.axis = a->i();
-    if (p.axis < -rank || p.axis >= rank) {
-      return ctx.Invalid(absl::StrCat("axis ", p.axis, " is out of range for rank ", rank));
-    }
-    if (p.axis < 0) p.axis += rank;
-    for (int64_t d = 0; d < p.axis; ++d) p.outer *= p.dims[d];
-    for (int64_t d = p.axis + 1; d < rank; ++d) p.inner *= p.dims[d];
-    p.len = p.dims[p.axis];
-  } else {
-    p.len = 1;
-    for (int64_t d : p.dims) p.len *= d;
-  }
+  TANDEM_ASSIGN_OR_RETURN(AxisSplit split, SplitAtOptionalAxis(ctx, p.dims));
+  p.axis = split.axis;
+  p.outer = split.outer;
+  p.len = split.len;
+  p.inner = split.inner;
   return MakeFnKernel([p](const KernelContext& c) { return RunCompress(c, p); });
 }
 

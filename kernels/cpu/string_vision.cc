@@ -6,6 +6,26 @@
 namespace tandem::kernels::cpu {
 namespace string_vision {
 
+absl::StatusOr<AxisSplit> SplitAtOptionalAxis(const KernelBuildContext& ctx, const Dims& dims) {
+  AxisSplit split;
+  const int64_t rank = static_cast<int64_t>(dims.size());
+  const ir::Attribute* a = ctx.node().attr("axis");
+  if (a == nullptr) {
+    for (int64_t d : dims) split.len *= d;
+    return split;
+  }
+  if (a->kind() != ir::AttrKind::kInt) return ctx.Invalid("axis must be an int");
+  split.axis = a->i();
+  if (split.axis < -rank || split.axis >= rank) {
+    return ctx.Invalid(absl::StrCat("axis ", split.axis, " is out of range for rank ", rank));
+  }
+  if (split.axis < 0) split.axis += rank;
+  for (int64_t d = 0; d < split.axis; ++d) split.outer *= dims[d];
+  for (int64_t d = split.axis + 1; d < rank; ++d) split.inner *= dims[d];
+  split.len = dims[split.axis];
+  return split;
+}
+
 absl::StatusOr<Dims> InputDims(const KernelBuildContext& ctx, size_t i) {
   auto sizes = ctx.input_info(i).shape.static_sizes();
   if (!ctx.has_input(i) || !sizes) {

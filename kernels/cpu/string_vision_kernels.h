@@ -56,6 +56,14 @@ inline bool HasOutput(const KernelBuildContext& ctx, size_t i) {
 // InvalidArgument unless output i, when its shape is static, has dims `want`.
 absl::Status CheckOutputDims(const KernelBuildContext& ctx, size_t i, const Dims& want);
 
+// `dims` seen as outer × len × inner around the node's optional `axis` attribute; without it the
+// whole tensor flattened (axis -1, len = every element). Compress and Unique read it this way.
+struct AxisSplit {
+  int64_t axis = -1;
+  int64_t outer = 1, len = 1, inner = 1;
+};
+absl::StatusOr<AxisSplit> SplitAtOptionalAxis(const KernelBuildContext& ctx, const Dims& dims);
+
 }  // namespace tandem::kernels::cpu::string_vision
 
 #endif  // TANDEM_KERNELS_CPU_STRING_VISION_KERNELS_H_
