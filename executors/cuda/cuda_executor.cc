@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
+#include "executors/cuda/cublaslt_loader.h"
 #include "executors/cuda/cuda_status.h"
 
 namespace tandem::executors::cuda {
@@ -94,6 +95,7 @@ absl::Status CudaExecutor::Initialize() {
     TANDEM_CUDA_RETURN_IF_ERROR(cudnnCreate(&cudnn), "cudnnCreate");
     cudnn_.reset(cudnn);
   }
+  if (const std::string& why = LoadCublasLt(); !why.empty()) return absl::FailedPreconditionError(why);
   cublasLtHandle_t lt = nullptr;
   TANDEM_CUDA_RETURN_IF_ERROR(cublasLtCreate(&lt), "cublasLtCreate");
   cublas_lt_.reset(lt);
