@@ -1,7 +1,9 @@
 #include "tandem/session.h"
 
 #include <algorithm>
+#include <limits>
 #include <mutex>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -98,6 +100,28 @@ absl::StatusOr<pt::Plan> ChoosePlan(const ir::Graph& g, const SessionOptions& o,
   return partitioner->Run(*strategy);
 }
 
+// A value larger than the budgets together can never be held, whatever the plan. Refused
+// before planning, which builds kernels for every node, some with tables sized by their output
+// (a hostile Resize to [1, 1, 2^40, 2^40] would exhaust memory there first).
+absl::Status CheckValuesFitBudgets(const ir::Graph& g, const pt::PartitionOptions& p) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  const int64_t total = p.cpu_budget_bytes > kMax - p.gpu_budget_bytes
+                            ? kMax
+                            : p.cpu_budget_bytes + p.gpu_budget_bytes;
+  for (const ir::Value& v : g.values()) {
+    const std::optional<int64_t> n = v.info.shape.num_elements();
+    const int64_t size = ir::DTypeSize(v.info.dtype);
+    if (v.info.type != ir::ValueType::kTensor || !n || size == 0 || *n <= total / size) continue;
+    const int64_t bytes = *n > kMax / size ? kMax : *n * size;
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "value '", v.name, "' ", v.info.ToString(),
+        v.producer.valid() ? absl::StrCat(" (written by ", g.node(v.producer).Describe(), ")") : "",
+        " needs ", pt::FormatMiB(bytes), ", more than the CPU and GPU budgets together (",
+        pt::FormatMiB(total), ")"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::unique_ptr<executors::Device> DiscoverGpuDevice(int64_t, std::string* why_not) {
@@ -140,6 +164,7 @@ StatusOr<std::unique_ptr<Session>> SessionFactory::Create(ir::Model model,
     profile.gpu.reset();
     partition.gpu_budget_bytes = 0;
   }
+  TANDEM_RETURN_IF_ERROR(CheckValuesFitBudgets(g, partition));
   TANDEM_ASSIGN_OR_RETURN(impl->plan, ChoosePlan(g, options, profile, partition, impl->gpu.get()));
   if (PlanUsesGpu(impl->plan) && !impl->gpu) {
     if (options.strict) {
@@ -192,6 +217,16 @@ std::vector<std::string> Session::devices() const {
 StatusOr<std::map<std::string, Tensor>> Session::Run(const std::map<std::string, Tensor>& inputs,
                                                      RunStats* stats) {
   const ir::Graph& g = *impl_->model.graph;
+  // Unknown names first: a misspelt input is reported as such, not as the input it replaced.
+  for (const auto& [name, tensor] : inputs) {
+    if (!g.FindValue(name) || std::none_of(impl_->inputs.begin(), impl_->inputs.end(),
+                                           [&](const TensorSpec& s) { return s.name == name; })) {
+      std::vector<std::string> names;
+      for (const TensorSpec& s : impl_->inputs) names.push_back(s.name);
+      return absl::InvalidArgumentError(absl::StrCat("'", name, "' is not an input of the model (inputs: ",
+                                                     absl::StrJoin(names, ", "), ")"));
+    }
+  }
   std::vector<ir::Tensor> feed;
   for (const TensorSpec& spec : impl_->inputs) {
     auto it = inputs.find(spec.name);
@@ -203,17 +238,6 @@ StatusOr<std::map<std::string, Tensor>> Session::Run(const std::map<std::string,
                               ir::TensorData::Borrowed(t.keep_alive(),
                                                        static_cast<const uint8_t*>(t.data()), t.byte_size()),
                               {}});
-  }
-  if (inputs.size() != impl_->inputs.size()) {
-    for (const auto& [name, tensor] : inputs) {
-      if (!g.FindValue(name) || std::none_of(impl_->inputs.begin(), impl_->inputs.end(),
-                                             [&](const TensorSpec& s) { return s.name == name; })) {
-        std::vector<std::string> names;
-        for (const TensorSpec& s : impl_->inputs) names.push_back(s.name);
-        return absl::InvalidArgumentError(absl::StrCat("'", name, "' is not an input of the model (inputs: ",
-                                                       absl::StrJoin(names, ", "), ")"));
-      }
-    }
   }
   executors::RunProfile profile;
   TANDEM_ASSIGN_OR_RETURN(std::vector<ir::Tensor> outs,

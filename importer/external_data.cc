@@ -71,6 +71,17 @@ absl::StatusOr<std::shared_ptr<const MappedFile>> ExternalDataResolver::OpenInsi
     return absl::NotFoundError(absl::StrCat("tensor '", tensor_name, "': cannot open external data '",
                                             path, "': ", std::strerror(errno)));
   }
+  // A hard link is the same file under another name, and nothing in its path shows where the
+  // other names are: one may lie outside the model's folder (a link to a secret the model's
+  // author could not otherwise name). So a regular file with more than one name is refused.
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 1) {
+    ::close(fd);
+    return Unsafe(tensor_name, location,
+                  absl::StrCat("is a hard link (the file has ", st.st_nlink,
+                               " names), which may lead outside the model's folder; store a copy "
+                               "of the file instead"));
+  }
   auto file = MappedFile::FromDescriptor(fd, path);
   ::close(fd);
   if (!file.ok()) {

@@ -1,7 +1,8 @@
 // Safe access to tensors stored outside the model file (ONNX "external data").
 //
 // A hostile model may name any path. A location is accepted only when it is relative, has no
-// ".." component, and — after symlinks are resolved — still lies inside the model's folder; the
+// ".." component, and — after symlinks are resolved — still lies inside the model's folder, and
+// when the file has no other name (a hard link count of 1: another name could lie anywhere); the
 // offset and length must lie within the file. Each file is mapped once and shared by the tensors
 // that point into it, so weights are never copied.
 #ifndef TANDEM_IMPORTER_EXTERNAL_DATA_H_

@@ -1,5 +1,8 @@
 #include "importer/graph_converter.h"
 
+#include <algorithm>
+#include <limits>
+
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "importer/op_normalizer.h"
@@ -75,6 +78,20 @@ absl::StatusOr<ir::TensorInfo> ConvertType(const onnx::TypeProto& type, const st
     } else {
       dims.emplace_back();
     }
+  }
+  // Inference from hostile attributes (a Resize scale of 1e12) can give a shape whose size no
+  // int64 can hold; every size computed from it later would overflow.
+  std::vector<int64_t> known;
+  for (const ir::Dim& d : dims) {
+    if (d.is_static()) known.push_back(d.size());
+  }
+  const std::optional<int64_t> count = ir::CheckedNumElements(known);
+  const int64_t element_bytes = std::max(1, ir::DTypeSize(info.dtype));
+  if (!count) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": element count overflows int64"));
+  }
+  if (*count > std::numeric_limits<int64_t>::max() / element_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": byte size overflows int64"));
   }
   info.shape = ir::Shape(std::move(dims));
   return info;

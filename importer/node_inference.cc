@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "importer/graph_converter.h"
+#include "importer/inference_guards.h"
 #include "onnx/onnx_pb.h"
 #include "onnx/shape_inference/implementation.h"
 
@@ -142,6 +143,7 @@ absl::StatusOr<std::vector<ir::TensorInfo>> InferAt(const ir::Node& node, absl::
   try {
     onnx::ShapeInferenceOptions opts{/*check_type=*/true, /*error_mode=*/1,
                                      /*enable_data_propagation=*/true};
+    InstallInferenceGuards();
     onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), opts);
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(

@@ -9,10 +9,12 @@
 #include "common/status_macros.h"
 #include "importer/constant_injection.h"
 #include "importer/graph_converter.h"
+#include "importer/inference_guards.h"
 #include "importer/schema_check.h"
 #include "importer/wire_scanner.h"
 #include "ir/graph_verifier.h"
 #include "onnx/checker.h"
+#include "onnx/defs/schema.h"
 #include "onnx/onnx_pb.h"
 #include "onnx/shape_inference/implementation.h"
 
@@ -38,7 +40,18 @@ absl::StatusOr<std::map<std::string, int64_t>> ReadOpsets(const onnx::ModelProto
     std::string domain = o.domain() == "ai.onnx" ? "" : o.domain();
     if (o.version() <= 0) {
       return absl::InvalidArgumentError(
-          absl::StrCat("opset import for domain '", o.domain(), "' has version ", o.version()));
+          absl::StrCat("opset import for domain '", domain.empty() ? "ai.onnx" : domain,
+                       "' has version ", o.version()));
+    }
+    // An opset newer than this build's ONNX may have changed what an operator means; its
+    // schemas would otherwise silently stand in for the newer ones.
+    const auto& known = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+    auto range = known.find(domain);
+    if (range != known.end() && o.version() > range->second.second) {
+      return absl::UnimplementedError(absl::StrCat(
+          "the model imports opset ", o.version(), " of domain '",
+          domain.empty() ? "ai.onnx" : domain, "', newer than the latest this build knows (",
+          range->second.second, ")"));
     }
     if (!opsets.emplace(domain, o.version()).second) {
       return absl::InvalidArgumentError(absl::StrCat("domain '", o.domain(), "' is imported twice"));
@@ -113,6 +126,7 @@ absl::Status CheckExternalLocations(const onnx::GraphProto& graph, ExternalDataR
 
 // Runs ONNX's strict shape inference; collects the values its data propagation computed.
 absl::Status InferShapes(onnx::ModelProto& model, ir::KnownValues* known) {
+  InstallInferenceGuards();
   try {
     onnx::ShapeInferenceOptions opts{/*check_type=*/true, /*error_mode=*/1,
                                      /*enable_data_propagation=*/true};
@@ -173,8 +187,9 @@ absl::StatusOr<ir::Model> Import(const uint8_t* data, size_t size,
   }
   if (!proto.has_graph()) return absl::InvalidArgumentError("the model has no graph");
   TANDEM_ASSIGN_OR_RETURN(auto opsets, ReadOpsets(proto));
-  TANDEM_RETURN_IF_ERROR(CheckNodeSchemas(proto.graph(), opsets, options.max_subgraph_depth));
-  TANDEM_RETURN_IF_ERROR(CheckDeclaredShapes(proto.graph()));
+  TANDEM_RETURN_IF_ERROR(CheckNodeSchemas(proto, opsets, options.max_subgraph_depth));
+  TANDEM_RETURN_IF_ERROR(
+      CheckDeclaredShapes(proto.graph(), stripped ? stripped->raw_data : std::vector<std::optional<ByteRange>>{}));
   ExternalDataResolver resolver(model_dir);
   TANDEM_RETURN_IF_ERROR(CheckExternalLocations(proto.graph(), resolver));
   if (options.run_checker) TANDEM_RETURN_IF_ERROR(Check(proto, model_dir));

@@ -11,6 +11,7 @@ PACKAGES=(
   libabsl-dev libprotobuf-dev protobuf-compiler nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-numpy python3-torch python3-torchvision
+  clang libclang-rt-14-dev
 )
 
 missing=()

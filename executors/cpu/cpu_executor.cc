@@ -1,5 +1,6 @@
 #include "executors/cpu/cpu_executor.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +20,9 @@ using kernels::cpu::TensorView;
 // XNNPACK may read up to 16 bytes past the end of an input; every arena buffer gets that slack.
 constexpr int64_t kReadPastEndBytes = 16;
 
+// No single CPU tensor tandem runs is larger (the partitioner's budget refuses far smaller ones).
+constexpr int64_t kMaxTensorBytes = int64_t{1} << 40;
+
 absl::StatusOr<Dims> StaticDims(const ir::Graph& g, ir::ValueId id) {
   const ir::Value& v = g.value(id);
   auto sizes = v.info.shape.static_sizes();
@@ -29,6 +33,13 @@ absl::StatusOr<Dims> StaticDims(const ir::Graph& g, ir::ValueId id) {
   if (!sizes || v.info.dtype == ir::DType::kUndefined) {
     return absl::UnimplementedError(absl::StrCat("value '", v.name, "' has no static shape (",
                                                  v.info.ToString(), "); dynamic shapes are not supported yet"));
+  }
+  // Refused before any kernel is built: some kernels size tables by their output (Resize), and a
+  // hostile model's 2^80-byte output must be an answer here, not a bad_alloc there.
+  const auto count = ir::CheckedNumElements(*sizes);
+  if (!count || *count > kMaxTensorBytes / std::max(1, ir::DTypeSize(v.info.dtype))) {
+    return absl::ResourceExhaustedError(absl::StrCat("value '", v.name, "' ", v.info.ToString(),
+                                                     " would need more than ", kMaxTensorBytes >> 40, " TiB"));
   }
   return Dims(sizes->begin(), sizes->end());
 }

@@ -63,6 +63,7 @@ absl::StatusOr<ir::Tensor> SliceAxis(const ir::Tensor& t, int axis, int64_t star
   const int64_t outer = Product(t.dims, 0, axis);
   const size_t inner = static_cast<size_t>(Product(t.dims, axis + 1, t.dims.size())) * ir::DTypeSize(t.dtype);
   const uint8_t* src = t.data.data();
+  if (out.byte_size() == 0) return out;  // an empty slice; `src` may be null
   uint8_t* dst = MutableBytes(out);
   for (int64_t o = 0; o < outer; ++o) {
     std::memcpy(dst + o * length * inner, src + (o * extent + start) * inner, length * inner);
@@ -94,6 +95,7 @@ absl::StatusOr<ir::Tensor> ConcatAxis(absl::Span<const ir::Tensor> parts, int ax
   for (int64_t o = 0; o < outer; ++o) {
     for (const ir::Tensor& p : parts) {
       const size_t block = p.dims[axis] * inner;
+      if (block == 0) continue;  // an empty part; its data may be null
       std::memcpy(dst, p.data.data() + o * block, block);
       dst += block;
     }

@@ -129,7 +129,9 @@ class KernelBuildContext {
   // Static info of input/output i (a default TensorInfo when absent).
   const ir::TensorInfo& input_info(size_t i) const;
   const ir::TensorInfo& output_info(size_t i) const;
-  // The constant behind input i when it is an initializer, else null.
+  // The constant behind input i when it is an initializer, else null. Its data is aligned to its
+  // element size (a misaligned borrowed initializer is copied); the pointer is valid while this
+  // context lives, so a kernel that keeps the data copies the Tensor (a cheap shared copy).
   const ir::Tensor* constant_input(size_t i) const;
   // Unimplemented("<op> \"name\": <reason>") — the usual way to decline.
   absl::Status Unsupported(const std::string& reason) const;
@@ -140,6 +142,7 @@ class KernelBuildContext {
   const ir::Graph& graph_;
   const ir::Node& node_;
   std::optional<FusedClamp> requested_clamp_;
+  mutable std::vector<std::unique_ptr<ir::Tensor>> aligned_copies_;  // see constant_input()
 };
 
 using KernelFactory =

@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <cstdint>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
@@ -19,7 +22,17 @@ const ir::TensorInfo& KernelBuildContext::output_info(size_t i) const {
 const ir::Tensor* KernelBuildContext::constant_input(size_t i) const {
   if (!has_input(i)) return nullptr;
   const ir::Value& v = graph_.value(node_.inputs[i]);
-  return v.kind == ir::ValueKind::kInitializer ? v.initializer.get() : nullptr;
+  if (v.kind != ir::ValueKind::kInitializer) return nullptr;
+  const ir::Tensor* t = v.initializer.get();
+  const size_t element = static_cast<size_t>(std::max(1, ir::DTypeSize(t->dtype)));
+  if (t->byte_size() == 0 || reinterpret_cast<uintptr_t>(t->data.data()) % element == 0) return t;
+  // Weights borrowed from a file lie wherever the file put them; reading them as a float array
+  // at an odd address is undefined behaviour (UBSan caught PackConvWeights doing it).
+  const uint8_t* bytes = t->data.data();
+  auto copy = std::make_unique<ir::Tensor>(ir::Tensor{
+      t->dtype, t->dims, ir::TensorData::Owned(std::vector<uint8_t>(bytes, bytes + t->byte_size())), t->strings});
+  aligned_copies_.push_back(std::move(copy));
+  return aligned_copies_.back().get();
 }
 
 absl::Status KernelBuildContext::Unsupported(const std::string& reason) const {

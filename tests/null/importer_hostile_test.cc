@@ -264,6 +264,37 @@ TEST(ImporterHostile, RejectsImportedCustomDomainWithoutSchema) {
                        "not defined in domain 'com.example' at opset 1"}));
 }
 
+TEST(ImporterHostile, RejectsOpsetNewerThanThisBuild) {
+  onnx::ModelProto m = ReluAddModel();
+  m.mutable_opset_import(0)->set_version(9999);
+  EXPECT_TRUE(IsError(ImportStatus(m), Code::kUnimplemented,
+                      {"imports opset 9999 of domain 'ai.onnx', newer than the latest this build "
+                       "knows"}));
+}
+
+TEST(ImporterHostile, RejectsCallsOfModelLocalFunctions) {
+  onnx::ModelProto m = ReluAddModel();
+  auto* opset = m.add_opset_import();
+  opset->set_domain("local");
+  opset->set_version(1);
+  // F calls itself: refused at the call, before anything could follow it.
+  onnx::FunctionProto* f = m.add_functions();
+  f->set_domain("local");
+  f->set_name("F");
+  f->add_input("x");
+  f->add_output("y");
+  onnx::NodeProto* self = f->add_node();
+  self->set_op_type("F");
+  self->set_domain("local");
+  self->add_input("x");
+  self->add_output("y");
+  m.mutable_graph()->mutable_node(0)->set_domain("local");
+  m.mutable_graph()->mutable_node(0)->set_op_type("F");
+  EXPECT_TRUE(IsError(ImportStatus(m), Code::kUnimplemented,
+                      {"node local.F \"relu\" calls the model-local function 'F' of domain "
+                       "'local'"}));
+}
+
 // ---- 11. attributes
 
 TEST(ImporterHostile, RejectsAttributeOfWrongTypeCaughtByChecker) {
@@ -379,6 +410,23 @@ TEST(ImporterHostile, RejectsExternalDataSymlinkLeavingTheFolder) {
   ASSERT_EQ(::symlink(outside.path().c_str(), dir.File("sub").c_str()), 0);
   EXPECT_TRUE(IsError(ImportExternal(dir, "sub/secret.bin"), Code::kInvalidArgument,
                       {"tensor 'W'", "outside the model's folder"}, dir.File("model.onnx")));
+}
+
+TEST(ImporterHostile, RejectsExternalDataHardLinkedFromOutside) {
+  ScratchDir outside;
+  outside.Write("secret.bin", FloatBytes(Iota(6)));
+  ScratchDir dir;
+  // Nothing in the path shows that link.bin is also a file outside the model's folder.
+  ASSERT_EQ(::link(outside.File("secret.bin").c_str(), dir.File("link.bin").c_str()), 0);
+  onnx::ModelProto m = ReluAddModel();
+  MakeExternal(m, "link.bin", "0", "24");
+  dir.Write("model.onnx", Serialize(m));
+  EXPECT_TRUE(IsError(ImportModel(dir.File("model.onnx")).status(), Code::kInvalidArgument,
+                      {"tensor 'W'", "'link.bin' is a hard link (the file has 2 names)"},
+                      dir.File("model.onnx")));
+  // With its other name gone, the file is the model's own.
+  ASSERT_EQ(::unlink(outside.File("secret.bin").c_str()), 0);
+  EXPECT_OK(ImportModel(dir.File("model.onnx")).status());
 }
 
 TEST(ImporterHostile, RejectsExternalDataOffsetPastEnd) {

@@ -54,7 +54,7 @@ Comparison CompareTensors(const ir::Tensor& got, const ir::Tensor& want, const T
       want.dtype == ir::DType::kUInt64 || want.dtype == ir::DType::kInt64) {
     // Exact byte comparison (int64 values beyond 2^53 would lose precision as doubles).
     if (got.byte_size() != want.byte_size() ||
-        std::memcmp(got.data.data(), want.data.data(), want.byte_size()) != 0) {
+        (want.byte_size() > 0 && std::memcmp(got.data.data(), want.data.data(), want.byte_size()) != 0)) {
       c.ok = false;
       for (int64_t i = 0; i < n; ++i) {
         if (got.IntAt(i) != want.IntAt(i)) {
