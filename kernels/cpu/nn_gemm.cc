@@ -11,6 +11,15 @@
 
 #include "kernels/cpu/kernel.h"
 
+// target_clones dispatches through an ifunc whose resolver the dynamic loader runs before
+// ThreadSanitizer's runtime is up; an instrumented resolver then crashes the process at start.
+// TSan builds keep the baseline version only.
+#if defined(__SANITIZE_THREAD__)
+#define TANDEM_CPU_CLONES
+#else
+#define TANDEM_CPU_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
+
 namespace tandem::kernels::cpu::nn {
 namespace {
 
@@ -75,13 +84,13 @@ __attribute__((always_inline)) inline void BlockImpl(int64_t mc, int64_t kc, int
   }
 }
 
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+TANDEM_CPU_CLONES
 void BlockF32(int64_t mc, int64_t kc, int64_t row0, const float* a_packed, const PackedB<float>& b, int64_t p0,
               int64_t p1, float* c, int64_t ldc, float beta) {
   BlockImpl<float>(mc, kc, row0, a_packed, b, p0, p1, c, ldc, beta);
 }
 
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+TANDEM_CPU_CLONES
 void BlockF64(int64_t mc, int64_t kc, int64_t row0, const double* a_packed, const PackedB<double>& b, int64_t p0,
               int64_t p1, double* c, int64_t ldc, double beta) {
   BlockImpl<double>(mc, kc, row0, a_packed, b, p0, p1, c, ldc, beta);
@@ -152,13 +161,13 @@ __attribute__((always_inline)) inline void SmallMRowImpl(int64_t k, const T* aro
   }
 }
 
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+TANDEM_CPU_CLONES
 void SmallMRowF32(int64_t k, const float* arow, const float* b, int64_t ldb, bool trans_b, float beta, float* row,
                   int64_t j0, int64_t j1) {
   SmallMRowImpl<float>(k, arow, b, ldb, trans_b, beta, row, j0, j1);
 }
 
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+TANDEM_CPU_CLONES
 void SmallMRowF64(int64_t k, const double* arow, const double* b, int64_t ldb, bool trans_b, double beta,
                   double* row, int64_t j0, int64_t j1) {
   SmallMRowImpl<double>(k, arow, b, ldb, trans_b, beta, row, j0, j1);
