@@ -59,14 +59,19 @@ constexpr ShapeInputRule kShapeInputRules[] = {
 };
 
 // Inputs whose rank ONNX 1.12's inference assumes without checking (it reads dim(1) of a rank-1
-// Gemm operand, and dims 1 and 2 of a scalar STFT signal: found by fuzzing).
+// Gemm operand, dims 1 and 2 of a scalar STFT signal, dim 2 of a rank-1 GRU input: found by
+// fuzzing).
 struct RankRule {
   const char* op;
   int input;
   int rank;
 };
 
-constexpr RankRule kRankRules[] = {{"Gemm", 0, 2}, {"Gemm", 1, 2}, {"STFT", 0, 3}};
+constexpr RankRule kRankRules[] = {
+    {"Gemm", 0, 2}, {"Gemm", 1, 2}, {"STFT", 0, 3},
+    // RNNShapeInference reads dims 0..2 of X, W and R.
+    {"RNN", 0, 3},  {"RNN", 1, 3},  {"RNN", 2, 3},  {"GRU", 0, 3}, {"GRU", 1, 3},
+    {"GRU", 2, 3},  {"LSTM", 0, 3}, {"LSTM", 1, 3}, {"LSTM", 2, 3}};
 
 // Pairs of inputs whose ranks ONNX 1.12 assumes equal: convPoolShapeInference reads the weight's
 // dim(2 + i) for every spatial dim i of the data (ConvInteger with x rank 3 and w rank 4: found
