@@ -190,6 +190,7 @@ absl::StatusOr<ir::Model> Import(const uint8_t* data, size_t size,
   TANDEM_RETURN_IF_ERROR(CheckNodeSchemas(proto, opsets, options.max_subgraph_depth));
   TANDEM_RETURN_IF_ERROR(
       CheckDeclaredShapes(proto.graph(), stripped ? stripped->raw_data : std::vector<std::optional<ByteRange>>{}));
+  TANDEM_RETURN_IF_ERROR(CheckMainGraphInputsTyped(proto.graph()));
   ExternalDataResolver resolver(model_dir);
   TANDEM_RETURN_IF_ERROR(CheckExternalLocations(proto.graph(), resolver));
   if (options.run_checker) TANDEM_RETURN_IF_ERROR(Check(proto, model_dir));

@@ -127,6 +127,12 @@ absl::Status CheckTensorDims(const onnx::TensorProto& t, const std::string& what
 
 absl::Status CheckTypeDims(const onnx::ValueInfoProto& vi, const std::string& what) {
   const onnx::TypeProto* t = &vi.type();
+  // ONNX 1.12's inference functions read tensor_type() of whatever they are given and crash on a
+  // sparse one (found by fuzzing: Gemm on a sparse input); tandem has no sparse tensors anyway.
+  if (t->has_sparse_tensor_type()) {
+    return absl::UnimplementedError(
+        absl::StrCat(what, " '", vi.name(), "' is a sparse tensor; tandem does not support sparse tensors"));
+  }
   if (t->has_optional_type()) t = &t->optional_type().elem_type();
   if (t->has_sequence_type()) t = &t->sequence_type().elem_type();
   if (!t->has_tensor_type()) return absl::OkStatus();
@@ -149,6 +155,18 @@ absl::Status CheckTypeDims(const onnx::ValueInfoProto& vi, const std::string& wh
 absl::Status CheckNodeSchemas(const onnx::ModelProto& model,
                               const std::map<std::string, int64_t>& opsets, int max_depth) {
   return Check(model.graph(), opsets, model.functions(), 0, max_depth, nullptr, "");
+}
+
+absl::Status CheckMainGraphInputsTyped(const onnx::GraphProto& graph) {
+  for (const auto& vi : graph.input()) {
+    const onnx::TypeProto& t = vi.type();
+    const bool typed = t.has_tensor_type() ? t.tensor_type().elem_type() != onnx::TensorProto::UNDEFINED
+                                           : t.value_case() != onnx::TypeProto::VALUE_NOT_SET;
+    if (!typed) {
+      return absl::InvalidArgumentError(absl::StrCat("input '", vi.name(), "' declares no type"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status CheckDeclaredShapes(const onnx::GraphProto& graph,

@@ -34,6 +34,11 @@ absl::Status CheckNodeSchemas(const onnx::ModelProto& model,
 absl::Status CheckDeclaredShapes(const onnx::GraphProto& graph,
                                  const std::vector<std::optional<ByteRange>>& cut_payloads = {});
 
+// InvalidArgument naming the input when an input of the main graph has no type (or a tensor type
+// without an element type). The IR spec requires one, and ONNX 1.12's inference functions
+// dereference a missing type.
+absl::Status CheckMainGraphInputsTyped(const onnx::GraphProto& graph);
+
 }  // namespace tandem::importer
 
 #endif  // TANDEM_IMPORTER_SCHEMA_CHECK_H_
