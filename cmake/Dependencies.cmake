@@ -10,11 +10,12 @@ find_package(PkgConfig REQUIRED)
 # cpuinfo's CMake config in Debian is broken; its pkg-config file works.
 pkg_check_modules(CPUINFO REQUIRED IMPORTED_TARGET libcpuinfo)
 
+# pthreadpool: the header only. tandem implements its C API (kernels/cpu/pthreadpool_api.cc, and
+# kernels/cpu/work_pool.h says why) and never links libpthreadpool, so that XNNPACK's calls bind
+# to that implementation.
 find_path(PTHREADPOOL_INCLUDE_DIR pthreadpool.h REQUIRED)
-find_library(PTHREADPOOL_LIBRARY NAMES pthreadpool REQUIRED)
-add_library(pthreadpool::pthreadpool UNKNOWN IMPORTED)
-set_target_properties(pthreadpool::pthreadpool PROPERTIES
-  IMPORTED_LOCATION "${PTHREADPOOL_LIBRARY}"
+add_library(pthreadpool::headers INTERFACE IMPORTED)
+set_target_properties(pthreadpool::headers PROPERTIES
   INTERFACE_INCLUDE_DIRECTORIES "${PTHREADPOOL_INCLUDE_DIR}"
   INTERFACE_LINK_LIBRARIES Threads::Threads)
 
@@ -24,7 +25,7 @@ add_library(XNNPACK::XNNPACK UNKNOWN IMPORTED)
 set_target_properties(XNNPACK::XNNPACK PROPERTIES
   IMPORTED_LOCATION "${XNNPACK_LIBRARY}"
   INTERFACE_INCLUDE_DIRECTORIES "${XNNPACK_INCLUDE_DIR}"
-  INTERFACE_LINK_LIBRARIES pthreadpool::pthreadpool)
+  INTERFACE_LINK_LIBRARIES pthreadpool::headers)
 
 if(TANDEM_BUILD_TESTS)
   find_package(GTest REQUIRED CONFIG)

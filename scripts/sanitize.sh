@@ -3,7 +3,7 @@
 # into device code, and CI has no GPU.
 #
 #   scripts/sanitize.sh address   ASan + UBSan + LeakSanitizer; the whole test suite (build-asan/)
-#   scripts/sanitize.sh thread    ThreadSanitizer; the runtime's and the API's concurrency tests
+#   scripts/sanitize.sh thread    ThreadSanitizer; the thread pool's, the runtime's and the API's concurrency tests
 #                                 (build-tsan/)
 # Any report fails the run: UBSan does not recover, ASan and LSan abort on the first error.
 set -euo pipefail
@@ -27,7 +27,7 @@ case "$MODE" in
     BUILD=${TANDEM_TSAN_BUILD_DIR:-build-tsan}
     cmake -S . -B "$BUILD" -G Ninja -DTANDEM_CUDA=OFF -DTANDEM_SANITIZE=thread \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" >/dev/null
-    cmake --build "$BUILD" --parallel "$JOBS" --target tandem_runtime_tests tandem_api_tests
+    cmake --build "$BUILD" --parallel "$JOBS" --target tandem_runtime_tests tandem_api_tests tandem_thread_pool_tests
     # No suppressions: the tests run clean as they are.
     export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
     cd "$BUILD"
@@ -35,7 +35,7 @@ case "$MODE" in
     # always fits (setarch -R is inherited by every test process).
     NO_ASLR=()
     if setarch "$(uname -m)" -R true 2>/dev/null; then NO_ASLR=(setarch "$(uname -m)" -R); fi
-    "${NO_ASLR[@]}" ctest --output-on-failure --parallel "$JOBS" --timeout 1800 -L '^(runtime|api)$'
+    "${NO_ASLR[@]}" ctest --output-on-failure --parallel "$JOBS" --timeout 1800 -L '^(runtime|api|thread_pool)$'
     ;;
   *)
     echo "usage: scripts/sanitize.sh address|thread" >&2
