@@ -4,55 +4,37 @@
 
 #include "absl/strings/str_cat.h"
 #include "executors/cpu/cpu_executor.h"
+#include "executors/device_registry.h"
 
 namespace tandem::partitioner {
 namespace {
 
-// Ops the GPU executor (issue 4) is planned to implement.
-const std::set<std::string, std::less<>>& PlannedGpuOps() {
-  static const auto* ops = new std::set<std::string, std::less<>>{
-      // convolution, pooling, matrix products
-      "Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
-      "Gemm", "MatMul",
-      // elementwise arithmetic and math
-      "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "Neg", "Abs", "Sqrt",
-      "Reciprocal", "Exp", "Log", "Erf", "Sin", "Cos", "Floor", "Ceil", "Round", "Sign", "Clip",
-      // activations
-      "Relu", "LeakyRelu", "PRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Elu",
-      "Selu", "Celu", "Gelu", "Softplus", "Softsign", "Mish",
-      // normalization and softmax
-      "Softmax", "LogSoftmax", "LayerNormalization", "BatchNormalization",
-      // reductions
-      "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
-      "ReduceSumSquare", "ReduceLogSumExp",
-      // data movement
-      "Transpose", "Concat", "Split", "Slice", "Gather", "Expand", "Where", "Pad", "Resize",
-      "Cast",
-      // shape ops (views or copies of float data)
-      "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Tile"};
-  return *ops;
+bool IsGpuDType(ir::DType dtype) {
+  switch (dtype) {
+    case ir::DType::kFloat32:
+    case ir::DType::kFloat16:
+    case ir::DType::kFloat64:
+    case ir::DType::kInt32:
+    case ir::DType::kInt64:
+    case ir::DType::kInt8:
+    case ir::DType::kUInt8:
+    case ir::DType::kBool:
+      return true;
+    default:
+      return false;
+  }
 }
 
-bool IsGpuFloat(ir::DType dtype) {
-  return dtype == ir::DType::kFloat32 || dtype == ir::DType::kFloat16;
-}
-
-// Operands that may have a non-float dtype on the GPU: indices and conditions.
-bool IndexOperand(const ir::Node& node, int index) {
-  return (node.op_type == "Gather" && index == 1) || (node.op_type == "Where" && index == 0);
-}
-
-std::string CheckValue(const ir::Graph& graph, const ir::Node& node, ir::ValueId id, int index,
-                       bool is_input) {
+// The CUDA executor's rule for every operand (executors/cuda/cuda_op.cc, ValueProblem).
+std::string CheckValue(const ir::Graph& graph, ir::ValueId id) {
   const ir::Value& v = graph.value(id);
   if (v.info.type != ir::ValueType::kTensor || !v.info.shape.is_static()) {
     return absl::StrCat("value '", v.name, "' is ", v.info.ToString(),
-                        "; the GPU executor needs static tensor shapes");
+                        "; the GPU executor runs static tensor shapes only");
   }
-  if (is_input && IndexOperand(node, index)) return "";
-  if (!IsGpuFloat(v.info.dtype)) {
+  if (!IsGpuDType(v.info.dtype)) {
     return absl::StrCat("value '", v.name, "' is ", ir::DTypeName(v.info.dtype),
-                        "; the GPU executor computes float32/float16 only");
+                        ", a type the GPU kernels do not handle");
   }
   return "";
 }
@@ -91,25 +73,52 @@ NodeSupport CpuCapability::Check(const ir::Graph& graph, const ir::Node& node) c
   return s;
 }
 
-std::string PlannedGpuCapability::UnsupportedReason(const ir::Graph& graph,
-                                                    const ir::Node& node) const {
+const std::set<std::string, std::less<>>& GpuOpTable() {
+  static const auto* ops = new std::set<std::string, std::less<>>{
+      // convolution, pooling, matrix products
+      "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Gemm", "MatMul",
+      // elementwise arithmetic, comparison and logic
+      "Add", "Sub", "Mul", "Div", "Pow", "Mod", "Max", "Min", "Sum", "PRelu", "Where", "Equal",
+      "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "And", "Or", "Xor", "Not",
+      // unary math and activations
+      "Relu", "Sigmoid", "HardSwish", "Tanh", "Erf", "Softplus", "Softsign", "Mish", "Exp", "Log",
+      "Sqrt", "Reciprocal", "Floor", "Ceil", "Round", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan",
+      "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Abs", "Neg", "Sign", "IsNaN", "IsInf",
+      "LeakyRelu", "ThresholdedRelu", "Elu", "Celu", "Selu", "HardSigmoid", "Clip", "Gelu", "Cast",
+      "CastLike",
+      // normalization and softmax
+      "BatchNormalization", "LayerNormalization", "Softmax", "LogSoftmax",
+      // reductions
+      "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceSumSquare",
+      "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp",
+      // data movement
+      "Transpose", "Slice", "Expand", "Concat", "Split", "Pad", "Tile", "DepthToSpace",
+      "SpaceToDepth", "Gather",
+      // views
+      "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"};
+  return *ops;
+}
+
+std::string GpuTableReason(const ir::Graph& graph, const ir::Node& node) {
   if (!node.domain.empty() && node.domain != "ai.onnx") {
     return absl::StrCat(node.domain, ".", node.op_type, " is not a GPU op (custom domain)");
   }
-  if (PlannedGpuOps().count(node.op_type) == 0) {
-    return absl::StrCat(node.op_type, " is not among the GPU executor's ops (issue 4)");
+  if (GpuOpTable().count(node.op_type) == 0) {
+    return absl::StrCat(node.op_type, " has no GPU kernel");
   }
-  for (size_t i = 0; i < node.inputs.size(); ++i) {
-    if (!node.inputs[i].valid() || IsShapeInput(node, static_cast<int>(i))) continue;
-    std::string why = CheckValue(graph, node, node.inputs[i], static_cast<int>(i), true);
-    if (!why.empty()) return why;
-  }
-  for (size_t i = 0; i < node.outputs.size(); ++i) {
-    if (!node.outputs[i].valid()) continue;
-    std::string why = CheckValue(graph, node, node.outputs[i], static_cast<int>(i), false);
-    if (!why.empty()) return why;
+  for (const auto* ids : {&node.inputs, &node.outputs}) {
+    for (ir::ValueId id : *ids) {
+      if (!id.valid()) continue;
+      std::string why = CheckValue(graph, id);
+      if (!why.empty()) return why;
+    }
   }
   return "";
+}
+
+std::string GpuCapability::UnsupportedReason(const ir::Graph& graph, const ir::Node& node) const {
+  if (executors::CudaExecutorBuilt()) return executors::GpuUnsupportedReason(graph, node);
+  return GpuTableReason(graph, node);
 }
 
 }  // namespace tandem::partitioner

@@ -6,10 +6,9 @@
 //
 // - CpuCapability asks executors::CpuExecutor::UnsupportedReason, the same check the CPU
 //   executor's Create() uses, so the two cannot disagree.
-// - PlannedGpuCapability stands in for the GPU executor, which does not exist yet (issue 4). It
-//   answers from a table of the ops issue 4 will implement (float32/float16, static shapes).
-//   When the GPU executor lands, it provides its own Capability (its dry-run lowering) and the
-//   partitioner takes it without change: pass it in PartitionOptions / the tool's device set.
+// - GpuCapability asks the CUDA executor's own check (its dry-run lowering, which Create() also
+//   runs) in builds that have the executor. A build without CUDA still plans for GPU profiles;
+//   there it answers from GpuOpTable() (below).
 //
 // Thread-safety: implementations must be safe to call concurrently (they are const and pure).
 #ifndef TANDEM_PARTITIONER_CAPABILITY_H_
@@ -17,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 
 #include "ir/graph.h"
@@ -63,12 +63,22 @@ class CpuCapability final : public Capability {
   bool InputOnHost(const ir::Graph&, const ir::Node&, int) const override { return true; }
 };
 
-// The ops the GPU executor of issue 4 is planned to run, float32/float16 only, static shapes.
-// Replace with the GPU executor's own check when it exists.
-class PlannedGpuCapability final : public Capability {
+// The GPU executor's answer. With the CUDA executor built: executors::GpuUnsupportedReason, the
+// executor's own lowering check, so a node planned for the GPU is one the executor accepts.
+// Without it: GpuTableReason(). The table can accept a node whose attributes or dtypes the
+// executor would refuse (an unsupported Pad mode, an integer Conv); plans from such builds are
+// reports for a GPU the build cannot drive anyway. tests/device/cuda_host/gpu_op_table_test.cc
+// keeps the table's op list equal to the executor's registry and checks that the table never
+// refuses a node of the conformance suite or the exported models that the executor accepts.
+class GpuCapability final : public Capability {
  public:
   std::string UnsupportedReason(const ir::Graph& graph, const ir::Node& node) const override;
 };
+
+// The CUDA executor's registered ops, and its rule for every operand (a tensor of static shape
+// and of a dtype its kernels know); "" when a node passes both.
+const std::set<std::string, std::less<>>& GpuOpTable();
+std::string GpuTableReason(const ir::Graph& graph, const ir::Node& node);
 
 // A Capability from a function, for tests and tools.
 class FunctionCapability final : public Capability {

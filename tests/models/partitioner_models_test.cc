@@ -21,7 +21,7 @@ TEST_P(PartitionerModels, EveryPlanFitsItsBudgets) {
   const ir::Graph& g = *model.graph;
   ASSERT_OK_AND_ASSIGN(MachineProfile profile, BuiltinProfile("laptop-6gb"));
   CpuCapability cpu;
-  PlannedGpuCapability gpu;
+  GpuCapability gpu;
   RooflineCostModel cost(profile);
   const int64_t weights = ModelWeightBytes(g);
   ASSERT_OK_AND_ASSIGN(Partitioner p, Partitioner::Create(g, {&cpu, &gpu}, cost,

@@ -109,7 +109,7 @@ TEST(Partitioner, AllCpuArenaIsExactlyTheCpuExecutorsArena) {
   ASSERT_OK_AND_ASSIGN(auto executor, executors::CpuExecutor::Create(*g, {}));
   ASSERT_FALSE(executor->interpreted());
   CpuCapability cpu;
-  PlannedGpuCapability gpu;
+  GpuCapability gpu;
   ASSERT_OK_AND_ASSIGN(MachineProfile profile, BuiltinProfile("laptop-6gb"));
   RooflineCostModel cost(profile);
   PartitionOptions options = OptionsForProfile(profile);

@@ -52,7 +52,7 @@ TEST_P(RuntimeModels, PartitionedRunsMatchTheCpuBitForBitWithinThePlansBudgets) 
 
   ASSERT_OK_AND_ASSIGN(pt::MachineProfile profile, pt::BuiltinProfile("laptop-6gb"));
   pt::CpuCapability cpu;
-  pt::PlannedGpuCapability gpu;
+  pt::GpuCapability gpu;
   pt::RooflineCostModel cost(profile);
   ASSERT_OK_AND_ASSIGN(pt::Partitioner partitioner,
                        pt::Partitioner::Create(g, {&cpu, &gpu}, cost, pt::OptionsForProfile(profile)));

@@ -148,7 +148,7 @@ int RunPartition(const PartitionArgs& args, std::ostream& out, std::ostream& err
     return kExitUsage;
   }
   pt::CpuCapability cpu;
-  pt::PlannedGpuCapability gpu;
+  pt::GpuCapability gpu;
   pt::RooflineCostModel roofline(*profile);
   pt::DeviceSet devices{&cpu, profile->gpu ? &gpu : nullptr};
   if (devices.gpu) report.host_operands = HostOperands(graph, gpu);
