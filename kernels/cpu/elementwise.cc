@@ -5,6 +5,7 @@
 namespace tandem::kernels::cpu {
 
 void RegisterElementwiseKernels(KernelRegistry& r) {
+  elementwise::RegisterVectorF32Kernels(r);
   elementwise::RegisterUnaryMathKernels(r);
   elementwise::RegisterActivationKernels(r);
   elementwise::RegisterArithmeticKernels(r);

@@ -29,6 +29,7 @@ namespace tandem::kernels::cpu::elementwise {
 // with the same names (WrapAdd, StaticInputDims...) in kernels::cpu.
 //
 // Each elementwise_*.cc registers its ops through one of these (called by elementwise.cc).
+void RegisterVectorF32Kernels(KernelRegistry& r);  // before the generic ones it overrides for float32
 void RegisterUnaryMathKernels(KernelRegistry& r);
 void RegisterActivationKernels(KernelRegistry& r);
 void RegisterArithmeticKernels(KernelRegistry& r);

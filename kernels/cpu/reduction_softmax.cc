@@ -3,10 +3,11 @@
 //
 // Numerically stable: every row subtracts its max before exp; sums of exps accumulate in double
 // (float32 lanes first summed in float over blocks of 256). float16/bfloat16 compute in float.
-// float32 uses F32x4 SIMD code with a polynomial exp (reduction_math.h, ~2 ulp). When the axis is innermost (the common case) a
-// row is contiguous and the exps are written once into the output and rescaled; otherwise the
-// kernel walks blocks of columns and recomputes the exps in the last pass instead of keeping
-// an (axis × columns) scratch buffer.
+// float32 uses SIMD code with a polynomial exp: the widest vectors the CPU has (vector_f32.h)
+// when the axis is innermost, F32x4 (reduction_math.h) otherwise. When the axis is innermost (the
+// common case, attention scores) a row is contiguous and the exps are written once into the
+// output and rescaled; otherwise the kernel walks blocks of columns and recomputes the exps in
+// the last pass instead of keeping an (axis × columns) scratch buffer.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "common/status_macros.h"
 #include "kernels/cpu/reduction_core.h"
 #include "kernels/cpu/reduction_math.h"
+#include "kernels/cpu/vector_f32.h"
 
 namespace tandem::kernels::cpu::reduction {
 namespace {
@@ -52,42 +54,16 @@ void SoftmaxRow(const double* x, double* y, int64_t n) {
 }
 
 // Exps are summed in float lanes for kSumBlock elements, then into a double, so long rows keep
-// float32 accuracy while the inner loop stays in SIMD registers.
+// float32 accuracy while the inner loop stays in SIMD registers (also in vector_f32_impl.h).
 constexpr int64_t kSumBlock = 256;
 
-// Softmax or LogSoftmax of one contiguous float row, 8 elements (two F32x4) at a time.
 template <Kind K>
 void SoftmaxRow(const float* x, float* y, int64_t n) {
-  if constexpr (K == Kind::kHardmax) return HardmaxRow(x, y, n);
-  const float max = ReduceContiguous<MaxOp, float>(x, n, 0.0f);
-  const F32x4 vmax = Splat4(max);
-  double sum = 0;
-  int64_t i = 0;
-  while (i + 8 <= n) {
-    const int64_t stop = std::min(n, i + kSumBlock);
-    F32x4 s0{}, s1{};
-    for (; i + 8 <= stop; i += 8) {
-      const F32x4 e0 = ExpNonPositive(Load4(x + i) - vmax), e1 = ExpNonPositive(Load4(x + i + 4) - vmax);
-      if constexpr (K == Kind::kSoftmax) {
-        Store4(y + i, e0);
-        Store4(y + i + 4, e1);
-      }
-      s0 += e0;
-      s1 += e1;
-    }
-    sum += HorizontalSum(s0 + s1);
+  if constexpr (K == Kind::kHardmax) {
+    HardmaxRow(x, y, n);
+  } else {
+    VectorF32().softmax_row(x, y, n, K == Kind::kLogSoftmax);
   }
-  for (; i < n; ++i) {
-    const float e = ExpNonPositive(x[i] - max);
-    if constexpr (K == Kind::kSoftmax) y[i] = e;
-    sum += e;
-  }
-  const float scale = K == Kind::kSoftmax ? static_cast<float>(1.0 / sum) : max + static_cast<float>(std::log(sum));
-  const F32x4 vscale = Splat4(scale);
-  for (i = 0; i + 4 <= n; i += 4) {
-    Store4(y + i, K == Kind::kSoftmax ? Load4(y + i) * vscale : Load4(x + i) - vscale);
-  }
-  for (; i < n; ++i) y[i] = K == Kind::kSoftmax ? y[i] * scale : x[i] - scale;
 }
 
 // Axis innermost: one task per block of rows.

@@ -1,0 +1,41 @@
+// float32 loops compiled once per x86 instruction set (AVX-512, AVX2+FMA, SSE2), and the one
+// table this CPU should use.
+//
+// Our kernels otherwise build for baseline x86-64, where GCC vectorises simple loops 4 floats at
+// a time and libm calls (erff) not at all: the four Erf nodes of bert_encoder's GELUs were 24% of
+// a 1-thread run. Each vector_f32_<isa>.cc compiles vector_f32_impl.h with that ISA's flags and
+// native vector width (see simd.h for why a whole file per ISA).
+#ifndef TANDEM_KERNELS_CPU_VECTOR_F32_H_
+#define TANDEM_KERNELS_CPU_VECTOR_F32_H_
+
+#include <cstdint>
+
+namespace tandem::kernels::cpu {
+
+struct VectorF32Kernels {
+  const char* isa;  // "avx512", "avx2" or "sse2"
+  // y[i] = exp(x[i]) / erf(x[i]) / tanh(x[i]), i < n (y may be x). Accuracy in simd.h.
+  void (*exp)(const float* x, float* y, int64_t n);
+  void (*erf)(const float* x, float* y, int64_t n);
+  void (*tanh)(const float* x, float* y, int64_t n);
+  // Softmax (log = false) or LogSoftmax of one contiguous row of n >= 1 floats (y may be x).
+  // A NaN anywhere in the row, or a row that is all -inf, gives NaN everywhere, as numpy does.
+  // Weights below 2^-125 are exactly 0.
+  void (*softmax_row)(const float* x, float* y, int64_t n, bool log);
+};
+
+enum class VectorIsa { kSse2, kAvx2, kAvx512 };
+
+// The table for the best ISA this CPU (and OS) supports, chosen once.
+const VectorF32Kernels& VectorF32();
+// The table for `isa`, or nullptr when this CPU cannot run it (for tests of every path).
+const VectorF32Kernels* VectorF32For(VectorIsa isa);
+
+// Defined by vector_f32_<isa>.cc.
+extern const VectorF32Kernels kVectorF32Sse2;
+extern const VectorF32Kernels kVectorF32Avx2;
+extern const VectorF32Kernels kVectorF32Avx512;
+
+}  // namespace tandem::kernels::cpu
+
+#endif  // TANDEM_KERNELS_CPU_VECTOR_F32_H_

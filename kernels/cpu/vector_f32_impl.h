@@ -1,0 +1,73 @@
+// The loops behind VectorF32Kernels, over V = the native float vector of the including file's
+// ISA. Include only from vector_f32_<isa>.cc; everything has internal linkage (see simd.h).
+#ifndef TANDEM_KERNELS_CPU_VECTOR_F32_IMPL_H_
+#define TANDEM_KERNELS_CPU_VECTOR_F32_IMPL_H_
+
+#include <cstdint>
+
+#include "kernels/cpu/simd.h"
+#include "kernels/cpu/vector_f32.h"
+
+namespace tandem::kernels::cpu::simd {
+namespace {
+
+// y[i] = F(x[i]); the last partial vector is padded with zeros.
+template <typename V, V (*F)(V)>
+void Map(const float* x, float* y, int64_t n) {
+  constexpr int kLanes = kLanesOf<V>;
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) Store(y + i, F(Load<V>(x + i)));
+  if (i < n) StorePartial(y + i, F(LoadPartial<V>(x + i, n - i, 0.0f)), n - i);
+}
+
+// Exps are summed in float lanes for kSumBlock elements, then into a double, so long rows keep
+// float32 accuracy while the inner loop stays in registers.
+constexpr int64_t kSumBlock = 256;
+
+// The max, then exps (stored into y for Softmax) and their sum, then the scale or shift. The
+// last partial vector reads -inf past the row, whose exp is 0.
+template <typename V>
+void SoftmaxRow(const float* x, float* y, int64_t n, bool log) {
+  constexpr int kLanes = kLanesOf<V>;
+  const int64_t full = n - n % kLanes, tail = n - full;
+  const float neg_inf = -__builtin_inff();
+  V vmax = Splat<V>(neg_inf);
+  for (int64_t i = 0; i < full; i += kLanes) vmax = MaxPropagateNaN(vmax, Load<V>(x + i));
+  if (tail) vmax = MaxPropagateNaN(vmax, LoadPartial<V>(x + full, tail, neg_inf));
+  const float max = ReduceMax(vmax);
+  double sum = 0;
+  for (int64_t i = 0; i < full;) {
+    const int64_t stop = full < i + kSumBlock ? full : i + kSumBlock;
+    V part = Splat<V>(0.0f);
+    for (; i < stop; i += kLanes) {
+      const V e = ExpUnderflowToZero(Load<V>(x + i) - max);
+      if (!log) Store(y + i, e);
+      part += e;
+    }
+    sum += ReduceAdd(part);
+  }
+  if (tail) {
+    const V e = ExpUnderflowToZero(LoadPartial<V>(x + full, tail, neg_inf) - max);
+    if (!log) StorePartial(y + full, e, tail);
+    sum += ReduceAdd(e);
+  }
+  if (log) {
+    const float offset = max + static_cast<float>(__builtin_log(sum));
+    for (int64_t i = 0; i < full; i += kLanes) Store(y + i, Load<V>(x + i) - offset);
+    if (tail) StorePartial(y + full, LoadPartial<V>(x + full, tail, 0.0f) - offset, tail);
+  } else {
+    const float scale = static_cast<float>(1.0 / sum);
+    for (int64_t i = 0; i < full; i += kLanes) Store(y + i, Load<V>(y + i) * scale);
+    if (tail) StorePartial(y + full, LoadPartial<V>(y + full, tail, 0.0f) * scale, tail);
+  }
+}
+
+template <typename V>
+constexpr VectorF32Kernels MakeVectorF32Kernels(const char* isa) {
+  return VectorF32Kernels{isa, Map<V, Exp<V>>, Map<V, Erf<V>>, Map<V, Tanh<V>>, SoftmaxRow<V>};
+}
+
+}  // namespace
+}  // namespace tandem::kernels::cpu::simd
+
+#endif  // TANDEM_KERNELS_CPU_VECTOR_F32_IMPL_H_

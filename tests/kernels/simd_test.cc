@@ -1,0 +1,231 @@
+// The per-ISA float32 loops (kernels/cpu/vector_f32.h): every table this CPU can run (SSE2,
+// AVX2, AVX-512) against libm and a double reference, at sizes around each vector width so both
+// full vectors and the padded tail are checked, with special values in each; and the Exp, Erf,
+// Tanh, Softmax and LogSoftmax nodes that use the best table.
+#include <cmath>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "kernels/cpu/vector_f32.h"
+#include "tests/kernels/kernel_test_util.h"
+#include "tests/null/test_util.h"
+
+namespace tandem::kernels::cpu {
+namespace {
+
+using ir::Attribute;
+using ir::DType;
+using ir::Tensor;
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+const float kNaN = std::nanf("");
+
+Tensor F32(std::vector<int64_t> dims, std::vector<float> v) { return Tensor::FromValues<float>(DType::kFloat32, dims, v); }
+
+std::vector<float> Random(int64_t n, uint32_t seed, float lo, float hi) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+std::vector<float> Grid(float lo, float hi, float step) {
+  std::vector<float> x;
+  for (float v = lo; v < hi; v += step) x.push_back(v);
+  return x;
+}
+
+// Every table this CPU runs; SSE2 always.
+std::vector<const VectorF32Kernels*> Tables() {
+  std::vector<const VectorF32Kernels*> tables;
+  for (VectorIsa isa : {VectorIsa::kSse2, VectorIsa::kAvx2, VectorIsa::kAvx512}) {
+    if (const VectorF32Kernels* t = VectorF32For(isa)) tables.push_back(t);
+  }
+  return tables;
+}
+
+using UnaryFn = void (*)(const float*, float*, int64_t);
+std::vector<float> Apply(UnaryFn f, const std::vector<float>& x) {
+  std::vector<float> y(x.size());
+  f(x.data(), y.data(), static_cast<int64_t>(x.size()));
+  return y;
+}
+
+// Worst |got - want| / max(|want|, floor) over x.
+double WorstError(const std::vector<float>& x, const std::vector<float>& got, double (*ref)(double), double floor) {
+  double worst = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double want = ref(x[i]);
+    worst = std::max(worst, std::fabs(got[i] - want) / std::max(std::fabs(want), floor));
+  }
+  return worst;
+}
+
+TEST(VectorF32, SseAlwaysAvailableAndBestIsOneOfThem) {
+  ASSERT_NE(VectorF32For(VectorIsa::kSse2), nullptr);
+  const std::string best = VectorF32().isa;
+  EXPECT_TRUE(best == "sse2" || best == "avx2" || best == "avx512") << best;
+}
+
+TEST(VectorF32, ExpErfTanhMatchLibmOnEveryIsa) {
+  const std::vector<float> exp_x = Grid(-87.0f, 88.5f, 0.00731f);
+  std::vector<float> x = Grid(-12.0f, 12.0f, 0.000913f);
+  for (float v = 1e-30f; v < 1.0f; v *= 1.37f) {  // tiny values, where relative error matters
+    x.push_back(v);
+    x.push_back(-v);
+  }
+  for (const VectorF32Kernels* t : Tables()) {
+    SCOPED_TRACE(t->isa);
+    EXPECT_LT(WorstError(exp_x, Apply(t->exp, exp_x), [](double v) { return std::exp(v); }, 0), 3e-7);
+    EXPECT_LT(WorstError(x, Apply(t->tanh, x), [](double v) { return std::tanh(v); }, 1e-30), 1e-6);
+    EXPECT_LT(WorstError(x, Apply(t->erf, x), [](double v) { return std::erf(v); }, 1e-30), 5e-7);
+  }
+}
+
+TEST(VectorF32, SpecialValuesInFullVectorsAndTails) {
+  const std::vector<float> special = {kInf, -kInf, kNaN, -0.0f, 0.0f, 10.0f, -10.0f, 1e-30f};
+  for (const VectorF32Kernels* t : Tables()) {
+    // Each value at every position of a 16-lane vector and of a 3-element tail.
+    for (size_t pos : {0, 5, 15, 16, 18}) {
+      for (size_t k = 0; k < special.size(); ++k) {
+        SCOPED_TRACE(testing::Message() << t->isa << " x = " << special[k] << " at " << pos);
+        std::vector<float> x(19, 0.5f);
+        x[pos] = special[k];
+        const float erf = Apply(t->erf, x)[pos], tanh = Apply(t->tanh, x)[pos], exp = Apply(t->exp, x)[pos];
+        const float want_erf = std::erf(special[k]), want_tanh = std::tanh(special[k]);
+        if (std::isnan(special[k])) {
+          EXPECT_TRUE(std::isnan(erf) && std::isnan(tanh) && std::isnan(exp));
+        } else if (k == 7) {  // 1e-30
+          EXPECT_NEAR(erf, want_erf, 1e-37f);
+          EXPECT_EQ(tanh, want_tanh);
+          EXPECT_EQ(exp, 1.0f);
+        } else {
+          EXPECT_EQ(erf, want_erf);
+          EXPECT_EQ(tanh, want_tanh);
+          EXPECT_EQ(std::signbit(erf), std::signbit(want_erf));
+          EXPECT_EQ(std::signbit(tanh), std::signbit(want_tanh));
+          EXPECT_FLOAT_EQ(exp, std::exp(special[k]));
+        }
+      }
+    }
+  }
+}
+
+// Softmax / LogSoftmax of each row of x ([rows, n]) in double.
+std::vector<double> SoftmaxReference(const std::vector<float>& x, int64_t n, bool log) {
+  std::vector<double> y(x.size());
+  for (size_t r = 0; r < x.size() / n; ++r) {
+    const float* row = &x[r * n];
+    double max = -INFINITY, sum = 0;
+    for (int64_t i = 0; i < n; ++i) max = std::max<double>(max, row[i]);
+    for (int64_t i = 0; i < n; ++i) sum += std::exp(row[i] - max);
+    for (int64_t i = 0; i < n; ++i) y[r * n + i] = log ? row[i] - max - std::log(sum) : std::exp(row[i] - max) / sum;
+  }
+  return y;
+}
+
+TEST(VectorF32, SoftmaxRowsAroundEachVectorWidthWithMaskedEntries) {
+  for (const VectorF32Kernels* t : Tables()) {
+    for (int64_t n : {1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 128, 197, 600}) {  // 600: several sum blocks
+      for (bool log : {false, true}) {
+        SCOPED_TRACE(testing::Message() << t->isa << " n " << n << (log ? " LogSoftmax" : " Softmax"));
+        std::vector<float> x = Random(n, static_cast<uint32_t>(n), -30, 30);
+        if (n > 1) x[n - 1] = -kInf;   // an attention mask: weight 0, in the tail or the last vector
+        if (n > 2) x[1] = -1e4f;       // a finite mask, whose exp underflows
+        std::vector<float> y(n);
+        t->softmax_row(x.data(), y.data(), n, log);
+        const std::vector<double> want = SoftmaxReference(x, n, log);
+        for (int64_t i = 0; i < n; ++i) {
+          if (std::isinf(want[i])) {
+            EXPECT_EQ(y[i], want[i]) << "at " << i;
+          } else {
+            EXPECT_NEAR(y[i], want[i], 2e-6 * std::max(1.0, std::fabs(want[i]))) << "at " << i;
+          }
+        }
+        if (n > 2 && !log) {
+          EXPECT_EQ(y[n - 1], 0.0f);
+          EXPECT_EQ(y[1], 0.0f);  // exactly 0, never a subnormal
+        }
+      }
+    }
+  }
+}
+
+TEST(VectorF32, SoftmaxRowWithNaNOrAllMaskedIsNaN) {
+  for (const VectorF32Kernels* t : Tables()) {
+    for (int64_t n : {5, 19}) {
+      for (bool log : {false, true}) {
+        SCOPED_TRACE(testing::Message() << t->isa << " n " << n << (log ? " LogSoftmax" : " Softmax"));
+        std::vector<float> nan_row(n, 1.0f), masked(n, -kInf), y(n);
+        nan_row[n - 2] = kNaN;
+        t->softmax_row(nan_row.data(), y.data(), n, log);
+        for (float v : y) EXPECT_TRUE(std::isnan(v));
+        t->softmax_row(masked.data(), y.data(), n, log);
+        for (float v : y) EXPECT_TRUE(std::isnan(v));  // exp(-inf - -inf), as numpy
+        // In place: y may be x.
+        std::vector<float> row = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+        t->softmax_row(row.data(), row.data(), 5, log);
+        for (float v : row) EXPECT_NEAR(v, log ? -std::log(5.0f) : 0.2f, 1e-6);
+      }
+    }
+  }
+}
+
+// Runs a one-input float32 op over x with dims {n}.
+std::vector<float> RunUnary(const char* op, const std::vector<float>& x, int threads = 1) {
+  NodeTest t(op);
+  t.Input(F32({static_cast<int64_t>(x.size())}, x)).Output(DType::kFloat32, {static_cast<int64_t>(x.size())});
+  auto out = t.Run(threads);
+  EXPECT_TRUE(out.ok()) << out.status();
+  return out.ok() ? Values<float>((*out)[0]) : std::vector<float>{};
+}
+
+TEST(VectorUnaryNode, ErfTanhExpNodesMatchLibmAndTwoThreadsMatchOne) {
+  const std::vector<float> x = Random(100003, 3, -3, 3);  // several tasks, each with a partial tail
+  const std::vector<float> erf = RunUnary("Erf", x), tanh = RunUnary("Tanh", x), exp = RunUnary("Exp", x);
+  ASSERT_EQ(erf.size(), x.size());
+  for (size_t i = 0; i < x.size(); i += 997) {
+    EXPECT_NEAR(erf[i], std::erf(x[i]), 5e-7) << "at " << i;
+    EXPECT_NEAR(tanh[i], std::tanh(x[i]), 1e-6) << "at " << i;
+    EXPECT_NEAR(exp[i], std::exp(x[i]), 3e-7 * std::exp(x[i])) << "at " << i;
+  }
+  EXPECT_EQ(RunUnary("Erf", x, 2), erf);
+  EXPECT_EQ(RunUnary("Tanh", x, 2), tanh);
+  EXPECT_EQ(RunUnary("Exp", x, 2), exp);
+}
+
+TEST(VectorUnaryNode, OtherDTypesFallThroughToTheGenericKernel) {
+  NodeTest d("Erf");
+  d.Input(Tensor::FromValues<double>(DType::kFloat64, {2}, {0.5, -1.0})).Output(DType::kFloat64, {2});
+  ASSERT_OK_AND_ASSIGN(auto out, d.Run());
+  auto v = Values<double>(out[0]);
+  EXPECT_DOUBLE_EQ(v[0], std::erf(0.5));
+  EXPECT_DOUBLE_EQ(v[1], std::erf(-1.0));
+}
+
+TEST(VectorSoftmaxNode, MaskedAttentionScoresOnTwoThreads) {
+  // [heads, queries, keys] with the last 3 keys masked by -1e4, as an exported BERT does.
+  const int64_t heads = 4, q = 33, k = 37;
+  std::vector<float> x = Random(heads * q * k, 11, -8, 8);
+  for (int64_t r = 0; r < heads * q; ++r) {
+    for (int64_t j = k - 3; j < k; ++j) x[r * k + j] += -1e4f;
+  }
+  std::vector<std::vector<float>> got;
+  for (int threads : {1, 2}) {
+    NodeTest t("Softmax");
+    t.Input(F32({heads, q, k}, x)).Attr("axis", Attribute(int64_t{-1})).Output(DType::kFloat32, {heads, q, k});
+    ASSERT_OK_AND_ASSIGN(auto out, t.Run(threads));
+    got.push_back(Values<float>(out[0]));
+  }
+  EXPECT_EQ(got[0], got[1]);
+  const std::vector<double> want = SoftmaxReference(x, k, false);
+  for (size_t i = 0; i < x.size(); ++i) ASSERT_NEAR(got[0][i], want[i], 2e-6) << "at " << i;
+}
+
+}  // namespace
+}  // namespace tandem::kernels::cpu
