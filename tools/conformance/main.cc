@@ -1,7 +1,7 @@
-// tandem-conformance [--stage import|run] [--device cpu|gpu] [--expected-failures FILE] DIR...
+// tandem-conformance [--stage import|run] [--device cpu|gpu] [--expected_failures FILE] DIR...
 //
 // Walks ONNX backend-test folders and checks every case; prints one line per failure and closes
-// with "N passed, N failed, N skipped". With --expected-failures, exits non-zero when a case not
+// with "N passed, N failed, N skipped". With --expected_failures, exits non-zero when a case not
 // on the list fails or a listed case passes; without it, when any case fails. --device gpu on a
 // machine (or build) without a usable GPU prints why and exits with 77 (skipped).
 #include <iostream>
@@ -25,7 +25,7 @@ ABSL_FLAG(bool, gpu_unsupported_fails, false,
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "tandem-conformance [--stage import|run] [--device cpu|gpu] [--expected-failures FILE] DIR...");
+      "tandem-conformance [--stage import|run] [--device cpu|gpu] [--expected_failures FILE] DIR...");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   std::vector<std::string> roots(args.begin() + 1, args.end());
   if (roots.empty()) {
