@@ -5,6 +5,7 @@ namespace tandem::kernels::cpu {
 // Within an op, XNNPACK factories come first: they decline (Unimplemented) what they cannot run,
 // and the registry then tries the reference kernel.
 void RegisterNnKernels(KernelRegistry& r) {
+  r.Register("Conv", nn::MakeDepthwiseConv);
   r.Register("Conv", nn::MakeXnnConv);
   r.Register("Conv", nn::MakeRefConv);
   r.Register("ConvTranspose", nn::MakeXnnConvTranspose);

@@ -22,6 +22,11 @@ struct VectorF32Kernels {
   // A NaN anywhere in the row, or a row that is all -inf, gives NaN everywhere, as numpy does.
   // Weights below 2^-125 are exactly 0.
   void (*softmax_row)(const float* x, float* y, int64_t n, bool log);
+  // One output pixel of a depthwise convolution with channels innermost (NHWC):
+  // out[c] = min(max(bias[c] + sum_t taps[t][c] * weights[t * channels + c], lo), hi) for
+  // c < channels. A null taps[t] is a tap in the padding (adds nothing); bias may be null.
+  void (*depthwise_pixel)(const float* const* taps, int64_t num_taps, const float* weights, const float* bias,
+                          int64_t channels, float lo, float hi, float* out);
 };
 
 enum class VectorIsa { kSse2, kAvx2, kAvx512 };

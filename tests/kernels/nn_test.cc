@@ -80,6 +80,21 @@ TEST(NnConv, MatchesReferenceOnBothPathsAndThreadCounts) {
   }
 }
 
+// Depthwise windows beyond XNNPACK's 25 taps take kernels/cpu/nn_depthwise_conv.cc: channel
+// counts below, at and past the vector blocks (every ISA's tail), strides, dilations, padding.
+TEST(NnConv, LargeDepthwiseWindowsMatchReference) {
+  std::vector<ConvCase> cases;
+  //              n  c   m   g   in        kernel  strides dilations pads
+  cases.push_back({1, 3, 3, 3, {9, 8}, {7, 7}, {1, 1}, {1, 1}, {3, 3, 3, 3}});
+  cases.push_back({2, 17, 17, 17, {12, 10}, {7, 7}, {2, 1}, {1, 1}, {3, 2, 3, 1}});
+  cases.push_back({1, 70, 70, 70, {11, 11}, {6, 5}, {1, 2}, {2, 1}, {4, 0, 5, 2}});
+  cases.push_back({1, 96, 96, 96, {14, 14}, {7, 7}, {1, 1}, {1, 1}, {3, 3, 3, 3}});
+  for (size_t i = 0; i < cases.size(); ++i) {
+    cases[i].bias = i % 2 == 0;
+    for (int threads : {1, 2}) CheckConv(cases[i], true, threads);
+  }
+}
+
 TEST(NnConv, Float64UsesReferenceKernel) {
   for (const ConvCase& c : ConvCases()) CheckConv(c, true, 2, DType::kFloat64);
 }

@@ -2,6 +2,7 @@
 // AVX2, AVX-512) against libm and a double reference, at sizes around each vector width so both
 // full vectors and the padded tail are checked, with special values in each; and the Exp, Erf,
 // Tanh, Softmax and LogSoftmax nodes that use the best table.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -153,6 +154,45 @@ TEST(VectorF32, SoftmaxRowsAroundEachVectorWidthWithMaskedEntries) {
         }
       }
     }
+  }
+}
+
+// A depthwise-convolution pixel on every ISA: channel counts around each block and vector width,
+// padding taps (null), no bias, and the clamp (NaN passes through it).
+TEST(VectorF32, DepthwisePixelSumsTapsPerChannelAndClamps) {
+  for (const VectorF32Kernels* t : Tables()) {
+    SCOPED_TRACE(t->isa);
+    for (int64_t channels : {1, 3, 4, 8, 15, 16, 17, 31, 32, 63, 64, 65, 70, 96, 130}) {
+      SCOPED_TRACE(channels);
+      constexpr int kTaps = 5;
+      std::vector<float> inputs(kTaps * channels), weights(kTaps * channels), bias(channels), out(channels + 1, -7.0f);
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        inputs[i] = static_cast<float>((i * 37) % 11) - 5.0f;
+        weights[i] = static_cast<float>((i * 13) % 7) * 0.25f - 0.75f;
+      }
+      for (int64_t c = 0; c < channels; ++c) bias[c] = static_cast<float>(c % 5) - 2.0f;
+      std::vector<const float*> taps;
+      for (int k = 0; k < kTaps; ++k) taps.push_back(k == 2 ? nullptr : inputs.data() + k * channels);
+      for (bool with_bias : {true, false}) {
+        t->depthwise_pixel(taps.data(), kTaps, weights.data(), with_bias ? bias.data() : nullptr, channels, -3.0f, 4.0f,
+                           out.data());
+        for (int64_t c = 0; c < channels; ++c) {
+          double want = with_bias ? bias[c] : 0.0;
+          for (int k = 0; k < kTaps; ++k) {
+            if (k != 2) want += static_cast<double>(inputs[k * channels + c]) * weights[k * channels + c];
+          }
+          want = std::min(4.0, std::max(-3.0, want));
+          ASSERT_NEAR(out[c], want, 1e-5) << "channel " << c;
+        }
+        EXPECT_EQ(out[channels], -7.0f) << "wrote past the last channel";
+      }
+    }
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    std::vector<float> x = {nan, 1.0f}, w = {1.0f, 1.0f}, y(2);
+    const float* tap = x.data();
+    t->depthwise_pixel(&tap, 1, w.data(), nullptr, 2, 0.0f, 6.0f, y.data());
+    EXPECT_TRUE(std::isnan(y[0]));
+    EXPECT_EQ(y[1], 1.0f);
   }
 }
 

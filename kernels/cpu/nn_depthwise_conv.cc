@@ -1,0 +1,131 @@
+// Depthwise 2-D convolution (groups = input channels = output channels) with windows of more than
+// 25 taps, channels-last, on the widest vectors the CPU has (vector_f32.h).
+//
+// Debian's XNNPACK (2022) has depthwise micro-kernels up to 25 taps (5x5) only; a larger window
+// falls back to its grouped GEMM with one output channel per group, which fills one lane of a
+// 16-wide tile. ConvNeXt's 7x7 depthwise convolutions ran at ~1 GFLOP/s there: 83 of 195 ms of
+// convnext_tiny at 1 thread (partition-tool --calibrate). Here each output pixel accumulates all
+// its taps over a block of channels held in registers.
+//
+// Same layout contract as the XNNPACK convolution: input 0 and output 0 may each be NCHW or
+// channels-last (the executor's layout pass decides), the rest is converted in scratch.
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/cpu/nn_conv_params.h"
+#include "kernels/cpu/nn_kernels.h"
+#include "kernels/cpu/nn_layout.h"
+#include "kernels/cpu/vector_f32.h"
+
+namespace tandem::kernels::cpu::nn {
+namespace {
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+// XNNPACK's depthwise kernels cover windows up to this many taps; it stays in charge of those.
+constexpr int64_t kXnnpackMaxDepthwiseTaps = 25;
+
+class DepthwiseConvKernel final : public CpuKernel {
+ public:
+  DepthwiseConvKernel(const ConvParams& p, std::vector<float> weights, std::vector<float> bias, FusedClamp clamp)
+      : p_(p), w_(ToWindow3(p.window)), weights_(std::move(weights)), bias_(std::move(bias)), clamp_(clamp) {
+    in_.resize(static_cast<size_t>(p.batch * p.in_channels * p.window.in_size()));
+    out_.resize(static_cast<size_t>(p.batch * p.out_channels * p.window.out_size()));
+  }
+
+  bool ReadsInputAtRun(size_t input) const override { return input == 0; }  // W, B are repacked
+  ChannelsLast channels_last_support() const override { return ChannelsLast::kInput0; }
+  void SetChannelsLast(bool input0, bool output0) override {
+    in_nhwc_ = input0;
+    out_nhwc_ = output0;
+    if (in_nhwc_) std::vector<float>().swap(in_);
+    if (out_nhwc_) std::vector<float>().swap(out_);
+  }
+  bool fused_clamp() const override { return fused_clamp_; }
+  void MarkClampFused() { fused_clamp_ = true; }
+  int64_t ScratchBytes() const override { return VectorBytes(in_, out_); }
+
+  absl::Status Run(const KernelContext& ctx) override {
+    if (ctx.outputs[0].num_elements() == 0) return absl::OkStatus();
+    const int64_t channels = p_.in_channels;
+    const float* x = ctx.inputs[0].as<const float>();
+    if (!in_nhwc_) {
+      NchwToNhwc(x, in_.data(), p_.batch, channels, p_.window.in_size(), ctx.threadpool);
+      x = in_.data();
+    }
+    float* y = out_nhwc_ ? ctx.outputs[0].as<float>() : out_.data();
+    const int64_t in_h = w_.in[1], in_w = w_.in[2], out_h = w_.out[1], out_w = w_.out[2];
+    const int64_t k_h = w_.kernel[1], k_w = w_.kernel[2];
+    const auto pixel = VectorF32().depthwise_pixel;
+    const float* bias = bias_.empty() ? nullptr : bias_.data();
+    // One task per output row of one image.
+    ParallelForRange(ctx.threadpool, p_.batch * out_h, 1, [&](int64_t begin, int64_t end) {
+      std::vector<const float*> taps(static_cast<size_t>(k_h * k_w));
+      for (int64_t row = begin; row < end; ++row) {
+        const int64_t n = row / out_h, oh = row % out_h;
+        const float* image = x + n * in_h * in_w * channels;
+        float* out_row = y + row * out_w * channels;
+        for (int64_t ow = 0; ow < out_w; ++ow) {
+          for (int64_t kh = 0; kh < k_h; ++kh) {
+            const int64_t ih = oh * w_.stride[1] - w_.pad[1] + kh * w_.dilation[1];
+            for (int64_t kw = 0; kw < k_w; ++kw) {
+              const int64_t iw = ow * w_.stride[2] - w_.pad[2] + kw * w_.dilation[2];
+              const bool inside = ih >= 0 && ih < in_h && iw >= 0 && iw < in_w;
+              taps[kh * k_w + kw] = inside ? image + (ih * in_w + iw) * channels : nullptr;
+            }
+          }
+          pixel(taps.data(), k_h * k_w, weights_.data(), bias, channels, clamp_.min, clamp_.max,
+                out_row + ow * channels);
+        }
+      }
+    });
+    if (!out_nhwc_) {
+      NhwcToNchw(out_.data(), ctx.outputs[0].as<float>(), p_.batch, channels, p_.window.out_size(), ctx.threadpool);
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  ConvParams p_;
+  Window3 w_;                  // the 2-D window lives in dims 1 (height) and 2 (width)
+  std::vector<float> weights_;  // [kernel_h * kernel_w][channels]
+  std::vector<float> bias_;     // [channels], or empty
+  FusedClamp clamp_;
+  bool in_nhwc_ = false, out_nhwc_ = false;
+  bool fused_clamp_ = false;
+  std::vector<float> in_, out_;  // NHWC scratch for an NCHW input or output
+};
+
+}  // namespace
+
+KernelOr MakeDepthwiseConv(const KernelBuildContext& ctx) {
+  auto p = ReadConvParams(ctx);
+  if (!p.ok()) return p.status();
+  if (p->dtype != ir::DType::kFloat32) return ctx.Unsupported("depthwise path is float32 only");
+  if (p->window.rank() != 2) return ctx.Unsupported("depthwise path is 2-D only");
+  if (p->groups != p->in_channels || p->out_channels != p->in_channels) {
+    return ctx.Unsupported("not a depthwise convolution with one output per channel");
+  }
+  const Window3 g = ToWindow3(p->window);
+  const int64_t taps = g.kernel[1] * g.kernel[2];
+  if (taps <= kXnnpackMaxDepthwiseTaps) return ctx.Unsupported("XNNPACK's depthwise kernels cover this window");
+  const ir::Tensor* w = ctx.constant_input(1);
+  const ir::Tensor* b = p->has_bias ? ctx.constant_input(2) : nullptr;
+  if (w == nullptr || (p->has_bias && b == nullptr)) return ctx.Unsupported("needs constant weights and bias");
+  const int64_t channels = p->in_channels;
+  // W [C, 1, kH, kW] -> [kH * kW][C].
+  std::vector<float> weights(static_cast<size_t>(taps * channels));
+  const float* src = w->values<float>().data();
+  for (int64_t c = 0; c < channels; ++c) {
+    for (int64_t t = 0; t < taps; ++t) weights[t * channels + c] = src[c * taps + t];
+  }
+  std::vector<float> bias;
+  if (b != nullptr) bias.assign(b->values<float>().begin(), b->values<float>().end());
+  const FusedClamp clamp = ctx.requested_clamp().value_or(FusedClamp{-kInf, kInf});
+  auto kernel = std::make_unique<DepthwiseConvKernel>(*p, std::move(weights), std::move(bias), clamp);
+  if (ctx.requested_clamp()) kernel->MarkClampFused();
+  return kernel;
+}
+
+}  // namespace tandem::kernels::cpu::nn
