@@ -2,6 +2,8 @@
 // of each row, in parallel over the outer rows.
 #include <algorithm>
 #include <cstring>
+#include <optional>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -24,6 +26,70 @@ bool SameExceptAxis(const Dims& whole, const Dims& part, size_t axis) {
   return true;
 }
 
+// Copies each input's chunk of every outer row, for one layout of the tensors.
+struct ConcatLayout {
+  int64_t outer = 1;            // rows before the axis
+  int64_t row = 0;              // output bytes per row
+  std::vector<int64_t> chunks;  // bytes of each input per row
+};
+
+// `dims` are the output's and `axis` the concatenation axis, in the memory order of the layout.
+ConcatLayout LayoutFor(const Dims& out, const std::vector<Dims>& inputs, size_t axis, int64_t elem) {
+  ConcatLayout l;
+  l.outer = Product(out, 0, axis);
+  const int64_t inner = Product(out, axis + 1, out.size()) * elem;
+  for (const Dims& in : inputs) l.chunks.push_back(in[axis] * inner);
+  l.row = out[axis] * inner;
+  return l;
+}
+
+// NCHW dims [N, C, H, W] in NHWC memory order, and an NCHW axis's position in it.
+Dims ToNhwc(const Dims& d) { return {d[0], d[2], d[3], d[1]}; }
+size_t NhwcAxis(size_t axis) { return axis == 0 ? 0 : axis == 1 ? 3 : axis - 1; }
+
+// Channels-last (the executor's layout pass) for 4-D outputs: DenseNet concatenates the channels
+// of NHWC convolution outputs, which would otherwise each be converted to NCHW first.
+class ConcatKernel final : public CpuKernel {
+ public:
+  ConcatKernel(ConcatLayout nchw, std::optional<ConcatLayout> nhwc)
+      : layout_(std::move(nchw)), nhwc_(std::move(nhwc)) {}
+
+  ChannelsLast channels_last_support() const override {
+    return nhwc_ ? ChannelsLast::kAllInputs : ChannelsLast::kNo;
+  }
+  void SetChannelsLast(bool input0, bool output0) override {
+    if (nhwc_ && input0 && output0) layout_ = *nhwc_;
+  }
+
+  absl::Status Run(const KernelContext& c) override {
+    auto* dst = static_cast<uint8_t*>(c.outputs[0].data);
+    const ConcatLayout& l = layout_;
+    if (l.outer == 1) {
+      int64_t off = 0;
+      for (size_t i = 0; i < l.chunks.size(); ++i) {
+        ParallelMemcpy(dst + off, c.inputs[i].data, l.chunks[i], c.threadpool);
+        off += l.chunks[i];
+      }
+      return absl::OkStatus();
+    }
+    ParallelForRange(c.threadpool, l.outer, RowGrain(l.row), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) {
+        uint8_t* d = dst + o * l.row;
+        for (size_t i = 0; i < l.chunks.size(); ++i) {
+          if (l.chunks[i] == 0) continue;
+          std::memcpy(d, static_cast<const uint8_t*>(c.inputs[i].data) + o * l.chunks[i], l.chunks[i]);
+          d += l.chunks[i];
+        }
+      }
+    });
+    return absl::OkStatus();
+  }
+
+ private:
+  ConcatLayout layout_;
+  std::optional<ConcatLayout> nhwc_;
+};
+
 absl::StatusOr<std::unique_ptr<CpuKernel>> MakeConcat(const KernelBuildContext& ctx) {
   const ir::DType dtype = ctx.output_info(0).dtype;
   TANDEM_RETURN_IF_ERROR(CheckMovable(ctx, dtype, "output"));
@@ -32,9 +98,7 @@ absl::StatusOr<std::unique_ptr<CpuKernel>> MakeConcat(const KernelBuildContext& 
   TANDEM_ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis(ctx, ctx.node().GetInt("axis", 0),
                                                       static_cast<int64_t>(out.size()), "axis"));
   const int64_t elem = ir::DTypeSize(dtype);
-  const int64_t outer = Product(out, 0, axis);
-  const int64_t inner = Product(out, axis + 1, out.size()) * elem;
-  std::vector<int64_t> chunks;  // bytes of each input per outer row
+  std::vector<Dims> inputs;
   int64_t total = 0;
   for (size_t i = 0; i < ctx.num_inputs(); ++i) {
     TANDEM_ASSIGN_OR_RETURN(Dims in, StaticInputDims(ctx, i));
@@ -42,33 +106,18 @@ absl::StatusOr<std::unique_ptr<CpuKernel>> MakeConcat(const KernelBuildContext& 
       return ctx.Invalid(absl::StrCat("input ", i, " ", ctx.input_info(i).ToString(),
                                       " does not fit output ", ctx.output_info(0).ToString()));
     }
-    chunks.push_back(in[axis] * inner);
     total += in[axis];
+    inputs.push_back(std::move(in));
   }
   if (total != out[axis]) return ctx.Invalid("input sizes along the axis do not add up");
-  const int64_t row = out[axis] * inner;
-  return MakeKernel([chunks, outer, row](const KernelContext& c) {
-    auto* dst = static_cast<uint8_t*>(c.outputs[0].data);
-    if (outer == 1) {
-      int64_t off = 0;
-      for (size_t i = 0; i < chunks.size(); ++i) {
-        ParallelMemcpy(dst + off, c.inputs[i].data, chunks[i], c.threadpool);
-        off += chunks[i];
-      }
-      return absl::OkStatus();
-    }
-    ParallelForRange(c.threadpool, outer, RowGrain(row), [&](int64_t b, int64_t e) {
-      for (int64_t o = b; o < e; ++o) {
-        uint8_t* d = dst + o * row;
-        for (size_t i = 0; i < chunks.size(); ++i) {
-          if (chunks[i] == 0) continue;
-          std::memcpy(d, static_cast<const uint8_t*>(c.inputs[i].data) + o * chunks[i], chunks[i]);
-          d += chunks[i];
-        }
-      }
-    });
-    return absl::OkStatus();
-  });
+  ConcatLayout nchw = LayoutFor(out, inputs, axis, elem);
+  std::optional<ConcatLayout> nhwc;
+  if (out.size() == 4) {
+    std::vector<Dims> nhwc_inputs;
+    for (const Dims& in : inputs) nhwc_inputs.push_back(ToNhwc(in));
+    nhwc = LayoutFor(ToNhwc(out), nhwc_inputs, NhwcAxis(axis), elem);
+  }
+  return std::unique_ptr<CpuKernel>(std::make_unique<ConcatKernel>(std::move(nchw), std::move(nhwc)));
 }
 
 // Split takes its part sizes from the static output shapes; a constant `split` input or the

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "kernels/cpu/reduction_core.h"
+#include "kernels/cpu/vector_f32.h"
 
 namespace tandem::kernels::cpu::reduction {
 namespace {
@@ -76,13 +77,22 @@ void DispatchFloat(ir::DType dtype, Fn&& fn) {
 // ---- BatchNormalization
 class BatchNormKernel : public CpuKernel {
  public:
-  BatchNormKernel(ir::DType dtype, Planes p, double epsilon, double momentum, bool training)
-      : dtype_(dtype), p_(p), epsilon_(epsilon), momentum_(momentum), training_(training) {}
+  BatchNormKernel(ir::DType dtype, Planes p, double epsilon, double momentum, bool training, size_t rank)
+      : dtype_(dtype), p_(p), epsilon_(epsilon), momentum_(momentum), training_(training), rank_(rank) {}
+
+  // Inference on float32 [N, C, H, W] also runs channels-last (the parameters are [C] vectors,
+  // which the layout pass passes through unchanged), so that DenseNet's Concat → BN → Relu → Conv
+  // chains stay NHWC between XNNPACK convolutions.
+  ChannelsLast channels_last_support() const override {
+    return !training_ && dtype_ == ir::DType::kFloat32 && rank_ == 4 ? ChannelsLast::kAllInputs : ChannelsLast::kNo;
+  }
+  void SetChannelsLast(bool input0, bool output0) override { channels_last_ = input0 && output0; }
 
   absl::Status Run(const KernelContext& ctx) override {
     const int64_t c = p_.c;
     std::vector<double> scale = ChannelParam(ctx.inputs[1], c), bias = ChannelParam(ctx.inputs[2], c);
     std::vector<double> mean = ChannelParam(ctx.inputs[3], c), var = ChannelParam(ctx.inputs[4], c);
+    if (channels_last_) return RunChannelsLast(ctx, scale, bias, mean, var);
     DispatchFloat(dtype_, [&](auto tag) {
       using Tag = decltype(tag);
       using C = FloatCompute<Tag>;
@@ -133,10 +143,32 @@ class BatchNormKernel : public CpuKernel {
     var = std::move(bvar);
   }
 
+  absl::Status RunChannelsLast(const KernelContext& ctx, const std::vector<double>& scale,
+                               const std::vector<double>& bias, const std::vector<double>& mean,
+                               const std::vector<double>& var) {
+    const int64_t c = p_.c;
+    std::vector<float> a(c), b(c);
+    for (int64_t k = 0; k < c; ++k) {
+      const double inv = scale[k] / std::sqrt(var[k] + epsilon_);
+      a[k] = static_cast<float>(inv);
+      b[k] = static_cast<float>(bias[k] - mean[k] * inv);
+    }
+    const float* x = ctx.inputs[0].as<const float>();
+    float* y = ctx.outputs[0].as<float>();
+    const auto affine = VectorF32().channel_affine;
+    const int64_t grain = std::max<int64_t>(1, kReduceGrainElements / std::max<int64_t>(1, c));
+    ParallelForRange(ctx.threadpool, p_.n * p_.s, grain, [&](int64_t begin, int64_t end) {
+      affine(x + begin * c, y + begin * c, end - begin, c, a.data(), b.data());
+    });
+    return absl::OkStatus();
+  }
+
   ir::DType dtype_;
   Planes p_;
   double epsilon_, momentum_;
   bool training_;
+  size_t rank_;
+  bool channels_last_ = false;
 };
 
 absl::StatusOr<std::unique_ptr<CpuKernel>> MakeBatchNorm(const KernelBuildContext& ctx) {
@@ -156,7 +188,7 @@ absl::StatusOr<std::unique_ptr<CpuKernel>> MakeBatchNorm(const KernelBuildContex
     TANDEM_RETURN_IF_ERROR(CheckOutputDims(ctx, i, Dims{p.c}));
   }
   return std::unique_ptr<CpuKernel>(std::make_unique<BatchNormKernel>(
-      dtype, p, ctx.node().GetFloat("epsilon", 1e-5f), ctx.node().GetFloat("momentum", 0.9f), training));
+      dtype, p, ctx.node().GetFloat("epsilon", 1e-5f), ctx.node().GetFloat("momentum", 0.9f), training, dims.size()));
 }
 
 // ---- InstanceNormalization: per (n, c) plane, y = scale[c] * (x - mean) / sqrt(var + eps) + B[c].

@@ -27,6 +27,10 @@ struct VectorF32Kernels {
   // c < channels. A null taps[t] is a tap in the padding (adds nothing); bias may be null.
   void (*depthwise_pixel)(const float* const* taps, int64_t num_taps, const float* weights, const float* bias,
                           int64_t channels, float lo, float hi, float* out);
+  // y[p * channels + c] = x[p * channels + c] * scale[c] + shift[c] for p < pixels (channels
+  // innermost: a per-channel affine map such as an inference BatchNormalization in NHWC).
+  void (*channel_affine)(const float* x, float* y, int64_t pixels, int64_t channels, const float* scale,
+                         const float* shift);
 };
 
 enum class VectorIsa { kSse2, kAvx2, kAvx512 };

@@ -114,8 +114,26 @@ void DepthwisePixel(const float* const* taps, int64_t num_taps, const float* wei
 }
 
 template <typename V>
+void ChannelAffine(const float* x, float* y, int64_t pixels, int64_t channels, const float* scale,
+                   const float* shift) {
+  constexpr int64_t kLanes = kLanesOf<V>;
+  const int64_t full = channels - channels % kLanes, tail = channels - full;
+  for (int64_t p = 0; p < pixels; ++p) {
+    const float* xp = x + p * channels;
+    float* yp = y + p * channels;
+    for (int64_t c = 0; c < full; c += kLanes) Store(yp + c, Load<V>(xp + c) * Load<V>(scale + c) + Load<V>(shift + c));
+    if (tail) {
+      const V v = LoadPartial<V>(xp + full, tail, 0.0f) * LoadPartial<V>(scale + full, tail, 0.0f) +
+                  LoadPartial<V>(shift + full, tail, 0.0f);
+      StorePartial(yp + full, v, tail);
+    }
+  }
+}
+
+template <typename V>
 constexpr VectorF32Kernels MakeVectorF32Kernels(const char* isa) {
-  return VectorF32Kernels{isa, Map<V, Exp<V>>, Map<V, Erf<V>>, Map<V, Tanh<V>>, SoftmaxRow<V>, DepthwisePixel<V>};
+  return VectorF32Kernels{isa,           Map<V, Exp<V>>,    Map<V, Erf<V>>,  Map<V, Tanh<V>>,
+                          SoftmaxRow<V>, DepthwisePixel<V>, ChannelAffine<V>};
 }
 
 }  // namespace

@@ -110,5 +110,71 @@ TEST(CpuExecutorLayout, RewritesMatchThePlainExecutor) {
   }
 }
 
+
+// DenseNet's pattern: Concat of NHWC convolution outputs (on the channel axis, and here also on
+// the height axis) → BatchNormalization → Relu → Conv, all channels-last; 11 channels, not a
+// multiple of any vector width.
+//   ra = Relu(conv_a(x)), b = conv_b(ra) (1x1), cat1 = Concat_1(ra, b), bn = BN(cat1),
+//   rbn = Relu(bn), c = conv_c(rbn), cat_h = Concat_2(ra, c), gap = GlobalAveragePool(cat_h)
+//   [output], cat_out = Concat_1(cat1, rbn) [output: NCHW, so cat1 and rbn are converted].
+TEST(CpuExecutorLayout, DenseBlockStaysChannelsLastThroughConcatAndBatchNorm) {
+  ir::Graph g{"dense"};
+  g.set_opset("", 13);
+  auto x = *g.AddInput("x", F32({1, 3, 6, 6}));
+  auto wa = *g.AddInitializer("wa", Random({5, 3, 3, 3}, 11));
+  auto wb = *g.AddInitializer("wb", Random({6, 5, 1, 1}, 12));
+  auto wc = *g.AddInitializer("wc", Random({5, 11, 3, 3}, 13));
+  auto scale = *g.AddInitializer("scale", Random({11}, 14));
+  auto shift = *g.AddInitializer("shift", Random({11}, 15));
+  auto mean = *g.AddInitializer("mean", Random({11}, 16));
+  std::vector<float> variance(11);
+  for (size_t i = 0; i < variance.size(); ++i) variance[i] = 0.5f + 0.1f * i;
+  auto var = *g.AddInitializer("var", Tensor::FromValues<float>(DType::kFloat32, {11}, variance));
+  auto a = *g.AddNodeOutput("a", F32({1, 5, 6, 6}));
+  auto ra = *g.AddNodeOutput("ra", F32({1, 5, 6, 6}));
+  auto b = *g.AddNodeOutput("b", F32({1, 6, 6, 6}));
+  auto cat1 = *g.AddNodeOutput("cat1", F32({1, 11, 6, 6}));
+  auto bn = *g.AddNodeOutput("bn", F32({1, 11, 6, 6}));
+  auto rbn = *g.AddNodeOutput("rbn", F32({1, 11, 6, 6}));
+  auto c = *g.AddNodeOutput("c", F32({1, 5, 6, 6}));
+  auto cat_h = *g.AddNodeOutput("cat_h", F32({1, 5, 12, 6}));
+  auto gap = *g.AddNodeOutput("gap", F32({1, 5, 1, 1}));
+  auto cat_out = *g.AddNodeOutput("cat_out", F32({1, 22, 6, 6}));
+  std::map<std::string, ir::Attribute, std::less<>> conv3 = {
+      {"kernel_shape", ir::Attribute(std::vector<int64_t>{3, 3})},
+      {"pads", ir::Attribute(std::vector<int64_t>{1, 1, 1, 1})}};
+  std::map<std::string, ir::Attribute, std::less<>> axis1 = {{"axis", ir::Attribute(int64_t{1})}};
+  std::map<std::string, ir::Attribute, std::less<>> axis2 = {{"axis", ir::Attribute(int64_t{2})}};
+  (void)g.AddNode(ir::Node{"conv_a", "Conv", "", {x, wa}, {a}, conv3});
+  (void)g.AddNode(ir::Node{"relu_a", "Relu", "", {a}, {ra}, {}});
+  (void)g.AddNode(ir::Node{"conv_b", "Conv", "", {ra, wb}, {b}, {}});
+  (void)g.AddNode(ir::Node{"cat1", "Concat", "", {ra, b}, {cat1}, axis1});
+  (void)g.AddNode(ir::Node{"bn", "BatchNormalization", "", {cat1, scale, shift, mean, var}, {bn}, {}});
+  (void)g.AddNode(ir::Node{"relu_bn", "Relu", "", {bn}, {rbn}, {}});
+  (void)g.AddNode(ir::Node{"conv_c", "Conv", "", {rbn, wc}, {c}, conv3});
+  (void)g.AddNode(ir::Node{"cat_h", "Concat", "", {ra, c}, {cat_h}, axis2});
+  (void)g.AddNode(ir::Node{"gap", "GlobalAveragePool", "", {cat_h}, {gap}, {}});
+  (void)g.AddNode(ir::Node{"cat_out", "Concat", "", {cat1, rbn}, {cat_out}, axis1});
+  g.AddOutput(gap);
+  g.AddOutput(cat_out);
+  ASSERT_OK_AND_ASSIGN(auto plain, Make(g, false, 1));
+  for (int threads : {1, 2}) {
+    ASSERT_OK_AND_ASSIGN(auto fast, Make(g, true, threads));
+    // NHWC: ra, b, cat1, bn, rbn, c, cat_h; cat_out's inputs cat1 and rbn get NCHW copies.
+    EXPECT_EQ(fast->channels_last_values(), 7);
+    EXPECT_EQ(fast->layout_conversions(), 2);
+    Tensor in = Random({1, 3, 6, 6}, 17);
+    ASSERT_OK_AND_ASSIGN(auto want, plain->Run({in}));
+    ASSERT_OK_AND_ASSIGN(auto got, fast->Run({in}));
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t o = 0; o < got.size(); ++o) {
+      auto w = want[o].values<float>();
+      auto v = got[o].values<float>();
+      ASSERT_EQ(v.size(), w.size());
+      for (size_t i = 0; i < v.size(); ++i) EXPECT_NEAR(v[i], w[i], 1e-5) << "output " << o << " element " << i;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tandem::executors

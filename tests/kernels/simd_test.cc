@@ -196,6 +196,25 @@ TEST(VectorF32, DepthwisePixelSumsTapsPerChannelAndClamps) {
   }
 }
 
+TEST(VectorF32, ChannelAffineScalesEachChannelOfEveryPixel) {
+  for (const VectorF32Kernels* t : Tables()) {
+    SCOPED_TRACE(t->isa);
+    for (int64_t channels : {1, 7, 8, 16, 17, 33, 64, 70}) {
+      constexpr int64_t kPixels = 5;
+      std::vector<float> x(kPixels * channels), y(x.size() + 1, -9.0f), scale(channels), shift(channels);
+      for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 29) % 13) - 6.0f;
+      for (int64_t c = 0; c < channels; ++c) scale[c] = 0.5f + 0.25f * (c % 3), shift[c] = static_cast<float>(c % 4) - 1.5f;
+      t->channel_affine(x.data(), y.data(), kPixels, channels, scale.data(), shift.data());
+      for (int64_t p = 0; p < kPixels; ++p) {
+        for (int64_t c = 0; c < channels; ++c) {
+          ASSERT_FLOAT_EQ(y[p * channels + c], x[p * channels + c] * scale[c] + shift[c]) << channels << " " << p << " " << c;
+        }
+      }
+      EXPECT_EQ(y[x.size()], -9.0f) << "wrote past the end";
+    }
+  }
+}
+
 TEST(VectorF32, SoftmaxRowWithNaNOrAllMaskedIsNaN) {
   for (const VectorF32Kernels* t : Tables()) {
     for (int64_t n : {5, 19}) {
