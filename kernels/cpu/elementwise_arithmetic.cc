@@ -26,9 +26,26 @@ struct BinaryOpBase : NoValidate {
 };
 
 struct AddOp : BinaryOpBase<TC::kNumeric> {
+  static constexpr int kVectorOp = kVectorAdd;
   template <typename C>
   C operator()(C a, C b) const {
     if constexpr (kIsInt<C>) return WrapAdd(a, b); else return a + b;
+  }
+};
+
+struct SubOp : BinaryOpBase<TC::kNumeric> {
+  static constexpr int kVectorOp = kVectorSub;
+  template <typename C>
+  C operator()(C a, C b) const {
+    if constexpr (kIsInt<C>) return WrapSub(a, b); else return a - b;
+  }
+};
+
+struct MulOp : BinaryOpBase<TC::kNumeric> {
+  static constexpr int kVectorOp = kVectorMul;
+  template <typename C>
+  C operator()(C a, C b) const {
+    if constexpr (kIsInt<C>) return WrapMul(a, b); else return a * b;
   }
 };
 
@@ -57,6 +74,7 @@ struct IntDivisorCheck {
 
 // Integer division truncates toward zero; INT_MIN / -1 wraps to INT_MIN.
 struct DivOp : IntDivisorCheck {
+  static constexpr int kVectorOp = kVectorDiv;
   template <typename T>
   static constexpr bool kSupports = kIsNumeric<T>;
   static constexpr bool kBoolOut = false;
@@ -194,12 +212,8 @@ KernelFactory VariadicFactory() {
 
 void RegisterArithmeticKernels(KernelRegistry& r) {
   r.Register("Add", BinaryFactory<AddOp>());
-  r.Register("Sub", BinaryFn<TC::kNumeric>([](auto a, auto b) {
-               if constexpr (kIsInt<decltype(a)>) return WrapSub(a, b); else return a - b;
-             }));
-  r.Register("Mul", BinaryFn<TC::kNumeric>([](auto a, auto b) {
-               if constexpr (kIsInt<decltype(a)>) return WrapMul(a, b); else return a * b;
-             }));
+  r.Register("Sub", BinaryFactory<SubOp>());
+  r.Register("Mul", BinaryFactory<MulOp>());
   r.Register("Div", BinaryFactory<DivOp>());
   r.Register("Mod", BinaryFactory<ModOp>([](const ir::Node& n) {
                ModOp op;

@@ -22,6 +22,7 @@
 #include "kernels/cpu/broadcast.h"
 #include "kernels/cpu/dtype_dispatch.h"
 #include "kernels/cpu/kernel.h"
+#include "kernels/cpu/vector_f32.h"
 
 namespace tandem::kernels::cpu::elementwise {
 
@@ -271,6 +272,16 @@ void RunBinary(const BroadcastIndexer& indexer, const TA* a, const TB* b, TO* y,
   });
 }
 
+// Ops with a vectorised float32 run (vector_f32.h) name it: static constexpr int kVectorOp.
+template <typename Op, typename = void>
+struct VectorOpOf {
+  static constexpr int kValue = -1;
+};
+template <typename Op>
+struct VectorOpOf<Op, std::void_t<decltype(Op::kVectorOp)>> {
+  static constexpr int kValue = Op::kVectorOp;
+};
+
 template <typename TA, typename TB, typename TO, typename Op>
 class BinaryKernel : public CpuKernel {
  public:
@@ -296,8 +307,22 @@ class BinaryKernel : public CpuKernel {
     if (absl::Status s = CheckCounts(ctx, counts, indexer_.size()); !s.ok()) return s;
     if (indexer_.size() == 0) return absl::OkStatus();  // an empty output reads no divisor
     if (absl::Status s = op_.Validate(ctx.inputs[1].as<TB>(), b_count_); !s.ok()) return s;
-    RunBinary(indexer_, ctx.inputs[0].as<TA>(), ctx.inputs[1].as<TB>(), ctx.outputs[0].as<TO>(),
-              op_, grain_, ctx.threadpool);
+    constexpr int kVectorOp = VectorOpOf<Op>::kValue;
+    if constexpr (kVectorOp >= 0 && std::is_same_v<TA, float> && std::is_same_v<TB, float> &&
+                  std::is_same_v<TO, float>) {
+      const VectorF32Kernels::BinaryRun run = VectorF32().binary[kVectorOp];
+      const float *a = ctx.inputs[0].as<const float>(), *b = ctx.inputs[1].as<const float>();
+      float* y = ctx.outputs[0].as<float>();
+      const int64_t sa = indexer_.inner_stride(0), sb = indexer_.inner_stride(1);
+      ParallelForRange(ctx.threadpool, indexer_.size(), grain_ * 4, [&](int64_t begin, int64_t end) {
+        indexer_.ForEachRun(begin, end, [&](int64_t o, int64_t n, const int64_t* off) {
+          run(a + off[0], sa, b + off[1], sb, y + o, n);
+        });
+      });
+    } else {
+      RunBinary(indexer_, ctx.inputs[0].as<TA>(), ctx.inputs[1].as<TB>(), ctx.outputs[0].as<TO>(), op_, grain_,
+                ctx.threadpool);
+    }
     return absl::OkStatus();
   }
 

@@ -31,9 +31,14 @@ struct VectorF32Kernels {
   // innermost: a per-channel affine map such as an inference BatchNormalization in NHWC).
   void (*channel_affine)(const float* x, float* y, int64_t pixels, int64_t channels, const float* scale,
                          const float* shift);
+  // y[i] = a[i * sa] op b[i * sb] for i < n, with strides sa, sb of 0 (a repeated scalar) or 1:
+  // one run of a broadcasting Add, Sub, Mul or Div (index by VectorBinaryOp).
+  using BinaryRun = void (*)(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n);
+  BinaryRun binary[4];
 };
 
 enum class VectorIsa { kSse2, kAvx2, kAvx512 };
+enum VectorBinaryOp { kVectorAdd = 0, kVectorSub = 1, kVectorMul = 2, kVectorDiv = 3 };
 
 // The table for the best ISA this CPU (and OS) supports, chosen once.
 const VectorF32Kernels& VectorF32();

@@ -130,10 +130,52 @@ void ChannelAffine(const float* x, float* y, int64_t pixels, int64_t channels, c
   }
 }
 
+template <int kOp, typename A, typename B>
+inline auto Apply(A a, B b) {
+  if constexpr (kOp == kVectorAdd) return a + b;
+  if constexpr (kOp == kVectorSub) return a - b;
+  if constexpr (kOp == kVectorMul) return a * b;
+  if constexpr (kOp == kVectorDiv) return a / b;
+}
+
+// A repeated operand is a scalar in the vector expression (GCC broadcasts it).
+template <typename V, int kOp, bool kA, bool kB>
+void BinaryLoop(const float* a, const float* b, float* y, int64_t n) {
+  constexpr int64_t kLanes = kLanesOf<V>;
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    if constexpr (kA && kB) Store(y + i, Apply<kOp>(Load<V>(a + i), Load<V>(b + i)));
+    if constexpr (kA && !kB) Store(y + i, Apply<kOp>(Load<V>(a + i), b[0]));
+    if constexpr (!kA && kB) Store(y + i, Apply<kOp>(a[0], Load<V>(b + i)));
+    if constexpr (!kA && !kB) Store(y + i, Splat<V>(Apply<kOp>(a[0], b[0])));
+  }
+  for (; i < n; ++i) y[i] = Apply<kOp>(a[kA ? i : 0], b[kB ? i : 0]);
+}
+
+template <typename V, int kOp>
+void BinaryRun(const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n) {
+  if (sa && sb) {
+    BinaryLoop<V, kOp, true, true>(a, b, y, n);
+  } else if (sa) {
+    BinaryLoop<V, kOp, true, false>(a, b, y, n);
+  } else if (sb) {
+    BinaryLoop<V, kOp, false, true>(a, b, y, n);
+  } else {
+    BinaryLoop<V, kOp, false, false>(a, b, y, n);
+  }
+}
+
 template <typename V>
 constexpr VectorF32Kernels MakeVectorF32Kernels(const char* isa) {
-  return VectorF32Kernels{isa,           Map<V, Exp<V>>,    Map<V, Erf<V>>,  Map<V, Tanh<V>>,
-                          SoftmaxRow<V>, DepthwisePixel<V>, ChannelAffine<V>};
+  return VectorF32Kernels{isa,
+                          Map<V, Exp<V>>,
+                          Map<V, Erf<V>>,
+                          Map<V, Tanh<V>>,
+                          SoftmaxRow<V>,
+                          DepthwisePixel<V>,
+                          ChannelAffine<V>,
+                          {BinaryRun<V, kVectorAdd>, BinaryRun<V, kVectorSub>, BinaryRun<V, kVectorMul>,
+                           BinaryRun<V, kVectorDiv>}};
 }
 
 }  // namespace

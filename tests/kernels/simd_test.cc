@@ -215,6 +215,30 @@ TEST(VectorF32, ChannelAffineScalesEachChannelOfEveryPixel) {
   }
 }
 
+TEST(VectorF32, BinaryRunsForEveryStridePairAndLength) {
+  for (const VectorF32Kernels* t : Tables()) {
+    SCOPED_TRACE(t->isa);
+    for (int64_t n : {1, 3, 15, 16, 17, 40}) {
+      std::vector<float> a(n), b(n), y(n + 1);
+      for (int64_t i = 0; i < n; ++i) a[i] = static_cast<float>(i % 7) - 3.0f, b[i] = 0.5f + static_cast<float>(i % 5);
+      for (int op = kVectorAdd; op <= kVectorDiv; ++op) {
+        for (int64_t sa : {0, 1}) {
+          for (int64_t sb : {0, 1}) {
+            y[n] = -9.0f;
+            t->binary[op](a.data(), sa, b.data(), sb, y.data(), n);
+            for (int64_t i = 0; i < n; ++i) {
+              const float x = a[sa * i], z = b[sb * i];
+              const float want = op == kVectorAdd ? x + z : op == kVectorSub ? x - z : op == kVectorMul ? x * z : x / z;
+              ASSERT_FLOAT_EQ(y[i], want) << "op " << op << " sa " << sa << " sb " << sb << " n " << n << " i " << i;
+            }
+            ASSERT_EQ(y[n], -9.0f) << "wrote past the end";
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(VectorF32, SoftmaxRowWithNaNOrAllMaskedIsNaN) {
   for (const VectorF32Kernels* t : Tables()) {
     for (int64_t n : {5, 19}) {
