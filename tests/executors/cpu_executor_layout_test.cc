@@ -76,6 +76,19 @@ struct MixedGraph {
   }
 };
 
+// Runs `input` through both executors and expects the same outputs.
+void ExpectSameOutputs(CpuExecutor& plain, CpuExecutor& fast, const Tensor& input, float tolerance) {
+  ASSERT_OK_AND_ASSIGN(auto want, plain.Run({input}));
+  ASSERT_OK_AND_ASSIGN(auto got, fast.Run({input}));
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t o = 0; o < got.size(); ++o) {
+    auto w = want[o].values<float>();
+    auto v = got[o].values<float>();
+    ASSERT_EQ(v.size(), w.size());
+    for (size_t i = 0; i < v.size(); ++i) EXPECT_NEAR(v[i], w[i], tolerance) << "output " << o << " element " << i;
+  }
+}
+
 absl::StatusOr<std::unique_ptr<CpuExecutor>> Make(const ir::Graph& g, bool rewrites, int threads) {
   CpuExecutorOptions options;
   options.threads = threads;
@@ -97,16 +110,7 @@ TEST(CpuExecutorLayout, RewritesMatchThePlainExecutor) {
     // while the global pools read NHWC.
     EXPECT_EQ(fast->channels_last_values(), 4);
     EXPECT_EQ(fast->layout_conversions(), 3);
-    Tensor x = Random({1, 3, 8, 8}, 7);
-    ASSERT_OK_AND_ASSIGN(auto want, plain->Run({x}));
-    ASSERT_OK_AND_ASSIGN(auto got, fast->Run({x}));
-    ASSERT_EQ(got.size(), want.size());
-    for (size_t o = 0; o < got.size(); ++o) {
-      auto w = want[o].values<float>();
-      auto v = got[o].values<float>();
-      ASSERT_EQ(v.size(), w.size());
-      for (size_t i = 0; i < v.size(); ++i) EXPECT_NEAR(v[i], w[i], 1e-6) << "output " << o << " element " << i;
-    }
+    ExpectSameOutputs(*plain, *fast, Random({1, 3, 8, 8}, 7), 1e-6f);
   }
 }
 
@@ -163,16 +167,7 @@ TEST(CpuExecutorLayout, DenseBlockStaysChannelsLastThroughConcatAndBatchNorm) {
     // NHWC: ra, b, cat1, bn, rbn, c, cat_h; cat_out's inputs cat1 and rbn get NCHW copies.
     EXPECT_EQ(fast->channels_last_values(), 7);
     EXPECT_EQ(fast->layout_conversions(), 2);
-    Tensor in = Random({1, 3, 6, 6}, 17);
-    ASSERT_OK_AND_ASSIGN(auto want, plain->Run({in}));
-    ASSERT_OK_AND_ASSIGN(auto got, fast->Run({in}));
-    ASSERT_EQ(got.size(), want.size());
-    for (size_t o = 0; o < got.size(); ++o) {
-      auto w = want[o].values<float>();
-      auto v = got[o].values<float>();
-      ASSERT_EQ(v.size(), w.size());
-      for (size_t i = 0; i < v.size(); ++i) EXPECT_NEAR(v[i], w[i], 1e-5) << "output " << o << " element " << i;
-    }
+    ExpectSameOutputs(*plain, *fast, Random({1, 3, 6, 6}, 17), 1e-5f);
   }
 }
 
