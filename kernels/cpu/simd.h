@@ -37,15 +37,18 @@ using I32Of = decltype(V{} < V{});
 template <typename V>
 constexpr int kLanesOf = sizeof(V) / sizeof(float);
 
+// Unaligned loads and stores through a 4-byte-aligned, may_alias view of V. (Not memcpy into a
+// local V: that takes the local's address, and ASan's use-after-return fake stack does not keep
+// 64-byte alignment, so GCC's aligned vector moves on it fault under the sanitizer.)
 template <typename V>
 inline V Load(const float* p) {
-  V v;
-  __builtin_memcpy(&v, p, sizeof(v));  // unaligned
-  return v;
+  typedef float Unaligned __attribute__((vector_size(sizeof(V)), aligned(4), may_alias));
+  return *reinterpret_cast<const Unaligned*>(p);
 }
 template <typename V>
 inline void Store(float* p, V v) {
-  __builtin_memcpy(p, &v, sizeof(v));
+  typedef float Unaligned __attribute__((vector_size(sizeof(V)), aligned(4), may_alias));
+  *reinterpret_cast<Unaligned*>(p) = v;
 }
 // The first n (< lanes) floats of p; the other lanes hold `fill`.
 template <typename V>
@@ -77,14 +80,12 @@ inline V Combine(V a, V b) {
 template <bool kMax, typename V>
 inline float Reduce(V v) {
   if constexpr (kLanesOf<V> == 16) {
-    F32x8 lo, hi;
-    __builtin_memcpy(&lo, &v, sizeof(lo));
-    __builtin_memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof(lo), sizeof(hi));
+    const F32x8 lo = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7);
+    const F32x8 hi = __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
     return Reduce<kMax>(Combine<kMax>(lo, hi));
   } else if constexpr (kLanesOf<V> == 8) {
-    F32x4 lo, hi;
-    __builtin_memcpy(&lo, &v, sizeof(lo));
-    __builtin_memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof(lo), sizeof(hi));
+    const F32x4 lo = __builtin_shufflevector(v, v, 0, 1, 2, 3);
+    const F32x4 hi = __builtin_shufflevector(v, v, 4, 5, 6, 7);
     return Reduce<kMax>(Combine<kMax>(lo, hi));
   } else {
     const float a = kMax ? (v[0] >= v[2] || v[0] != v[0] ? v[0] : v[2]) : v[0] + v[2];
@@ -110,9 +111,7 @@ inline V MaxPropagateNaN(V a, V b) {
 template <typename V>
 inline V Pow2(V n) {
   const I32Of<V> bits = (__builtin_convertvector(n, I32Of<V>) + 127) << 23;
-  V out;
-  __builtin_memcpy(&out, &bits, sizeof(out));
-  return out;
+  return __builtin_bit_cast(V, bits);
 }
 
 // e^r for |r| <= ln2/2 (Cephes' polynomial), after n = round(x / ln2), r = x - n·ln2.
