@@ -37,31 +37,35 @@ using I32Of = decltype(V{} < V{});
 template <typename V>
 constexpr int kLanesOf = sizeof(V) / sizeof(float);
 
-// Unaligned loads and stores through a 4-byte-aligned, may_alias view of V. (Not memcpy into a
-// local V: that takes the local's address, and ASan's use-after-return fake stack does not keep
-// 64-byte alignment, so GCC's aligned vector moves on it fault under the sanitizer.)
+// 4-byte-aligned, may_alias views of the vectors, for unaligned loads and stores. No memcpy
+// through a local vector or float buffer: that takes the local's address, ASan then moves it to
+// its fake stack, which does not keep 64-byte alignment, and GCC's aligned moves on it fault.
+typedef float F32x16u __attribute__((vector_size(64), aligned(4), may_alias));
+typedef float F32x8u __attribute__((vector_size(32), aligned(4), may_alias));
+typedef float F32x4u __attribute__((vector_size(16), aligned(4), may_alias));
+
 template <typename V>
 inline V Load(const float* p) {
-  typedef float Unaligned __attribute__((vector_size(sizeof(V)), aligned(4), may_alias));
-  return *reinterpret_cast<const Unaligned*>(p);
+  if constexpr (sizeof(V) == 64) return *reinterpret_cast<const F32x16u*>(p);
+  if constexpr (sizeof(V) == 32) return *reinterpret_cast<const F32x8u*>(p);
+  if constexpr (sizeof(V) == 16) return *reinterpret_cast<const F32x4u*>(p);
 }
 template <typename V>
 inline void Store(float* p, V v) {
-  typedef float Unaligned __attribute__((vector_size(sizeof(V)), aligned(4), may_alias));
-  *reinterpret_cast<Unaligned*>(p) = v;
+  if constexpr (sizeof(V) == 64) *reinterpret_cast<F32x16u*>(p) = v;
+  if constexpr (sizeof(V) == 32) *reinterpret_cast<F32x8u*>(p) = v;
+  if constexpr (sizeof(V) == 16) *reinterpret_cast<F32x4u*>(p) = v;
 }
 // The first n (< lanes) floats of p; the other lanes hold `fill`.
 template <typename V>
 inline V LoadPartial(const float* p, int64_t n, float fill) {
-  float buf[kLanesOf<V>];
-  for (int i = 0; i < kLanesOf<V>; ++i) buf[i] = i < n ? p[i] : fill;
-  return Load<V>(buf);
+  V v = V{} + fill;
+  for (int64_t i = 0; i < n; ++i) v[i] = p[i];
+  return v;
 }
 template <typename V>
 inline void StorePartial(float* p, V v, int64_t n) {
-  float buf[kLanesOf<V>];
-  Store(buf, v);
-  for (int64_t i = 0; i < n; ++i) p[i] = buf[i];
+  for (int64_t i = 0; i < n; ++i) p[i] = v[i];
 }
 template <typename V>
 inline V Splat(float f) {
