@@ -124,12 +124,16 @@ absl::Status CheckValuesFitBudgets(const ir::Graph& g, const pt::PartitionOption
 
 }  // namespace
 
-std::unique_ptr<executors::Device> DiscoverGpuDevice(int64_t, std::string* why_not) {
+std::unique_ptr<executors::Device> DiscoverGpuDevice(const executors::GpuDeviceOptions& request,
+                                                     std::string* why_not) {
   std::vector<std::string> notes;
   for (const executors::DeviceInfo& d : executors::ListDevices(&notes)) {
     if (d.kind != "cuda") continue;
-    // The GPU executor (executors/cuda/) is not yet wrapped as an executors::Device.
-    *why_not = absl::StrCat("GPU '", d.name, "' is present, but the runtime has no GPU device yet");
+    executors::GpuDeviceOptions options = request;
+    options.ordinal = d.ordinal;
+    absl::StatusOr<std::unique_ptr<executors::Device>> gpu = executors::CreateGpuDevice(options);
+    if (gpu.ok()) return *std::move(gpu);
+    *why_not = absl::StrCat("GPU '", d.name, "': ", gpu.status().message());
     return nullptr;
   }
   *why_not = notes.empty() ? "no GPU found" : absl::StrJoin(notes, "; ");
@@ -149,7 +153,10 @@ StatusOr<std::unique_ptr<Session>> SessionFactory::Create(ir::Model model,
 
   if (partition.gpu_budget_bytes > 0) {
     std::string why;
-    impl->gpu = gpu_factory(partition.gpu_budget_bytes, &why);
+    executors::GpuDeviceOptions request;
+    request.budget_bytes = partition.gpu_budget_bytes;
+    request.workspace_limit = partition.gpu_workspace_bytes;
+    impl->gpu = gpu_factory(request, &why);
     if (!impl->gpu) {
       if (options.strict) {
         return absl::FailedPreconditionError(absl::StrCat(

@@ -9,17 +9,20 @@
 #include <string>
 
 #include "executors/device.h"
+#include "executors/gpu_device.h"
 #include "ir/graph.h"
 #include "tandem/session.h"
 
 namespace tandem {
 
-// A GPU device with `budget_bytes`, or null with `why_not` saying why there is none.
-using GpuDeviceFactory =
-    std::function<std::unique_ptr<executors::Device>(int64_t budget_bytes, std::string* why_not)>;
+// A GPU device as `request` asks (budget, workspace limit), or null with `why_not` saying why
+// there is none.
+using GpuDeviceFactory = std::function<std::unique_ptr<executors::Device>(
+    const executors::GpuDeviceOptions& request, std::string* why_not)>;
 
-// The GPU devices this build and machine offer to the runtime.
-std::unique_ptr<executors::Device> DiscoverGpuDevice(int64_t budget_bytes, std::string* why_not);
+// The first GPU this build and machine offer to the runtime.
+std::unique_ptr<executors::Device> DiscoverGpuDevice(const executors::GpuDeviceOptions& request,
+                                                     std::string* why_not);
 
 struct SessionFactory {
   static StatusOr<std::unique_ptr<Session>> Create(ir::Model model, const SessionOptions& options,

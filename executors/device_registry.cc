@@ -9,6 +9,8 @@
 #if TANDEM_HAVE_CUDA
 #include "executors/cuda/cuda_device_info.h"
 #include "executors/cuda/cuda_executor.h"
+#include "executors/cuda/cuda_plan.h"
+#include "ir/passes/extract_segment.h"
 #endif
 
 namespace tandem::executors {
@@ -64,6 +66,18 @@ class CudaGraphRunner final : public GpuGraphRunner {
 std::string GpuUnsupportedReason(const ir::Graph& graph, const ir::Node& node) {
 #if TANDEM_HAVE_CUDA
   return cuda::CudaExecutor::UnsupportedReason(graph, node);
+#else
+  return kNoCudaBuild;
+#endif
+}
+
+std::string GpuStreamingReason(const ir::Graph& graph, ir::NodeId node, absl::Span<const ir::ValueId> weights) {
+#if TANDEM_HAVE_CUDA
+  if (weights.empty()) return "";
+  auto segment = ir::ExtractSegment(graph, {node}, {}, weights);
+  if (!segment.ok()) return std::string(segment.status().message());
+  auto plan = cuda::BuildCudaPlan(*segment->graph, /*fuse_activations=*/false);
+  return plan.ok() ? "" : std::string(plan.status().message());
 #else
   return kNoCudaBuild;
 #endif

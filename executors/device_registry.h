@@ -38,6 +38,10 @@ std::vector<DeviceInfo> ListDevices(std::vector<std::string>* notes = nullptr);
 // lowering the executor's Create() runs. Without the CUDA executor in the build, every node gets
 // "this build has no CUDA executor".
 std::string GpuUnsupportedReason(const ir::Graph& graph, const ir::Node& node);
+// Why the GPU executor cannot run node `node` with the initializers `weights` given per run as
+// inputs, as the runtime does for a gpu-streamed placement; "" when it can. Host-only: lowers
+// the node extracted with those weights as inputs.
+std::string GpuStreamingReason(const ir::Graph& graph, ir::NodeId node, absl::Span<const ir::ValueId> weights);
 
 struct GpuRunnerOptions {
   int device = 0;

@@ -1,6 +1,8 @@
 #include "partitioner/capability.h"
 
+#include <algorithm>
 #include <set>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "executors/cpu/cpu_executor.h"
@@ -119,6 +121,29 @@ std::string GpuTableReason(const ir::Graph& graph, const ir::Node& node) {
 std::string GpuCapability::UnsupportedReason(const ir::Graph& graph, const ir::Node& node) const {
   if (executors::CudaExecutorBuilt()) return executors::GpuUnsupportedReason(graph, node);
   return GpuTableReason(graph, node);
+}
+
+std::string GpuTableStreamingReason(const ir::Graph&, const ir::Node& node) {
+  static const auto* folded = new std::set<std::string, std::less<>>{"BatchNormalization", "Clip", "Pad"};
+  if (folded->count(node.op_type) == 0) return "";
+  return absl::StrCat(node.op_type, ": the GPU reads its weight operands as constants when it loads the node");
+}
+
+std::string GpuCapability::StreamingReason(const ir::Graph& graph, const ir::Node& node) const {
+  if (!executors::CudaExecutorBuilt()) return GpuTableStreamingReason(graph, node);
+  const auto& nodes = graph.nodes();
+  if (nodes.empty() || &node < nodes.data() || &node >= nodes.data() + nodes.size()) {
+    return "the node is not one of the graph's";
+  }
+  // The weights a gpu-streamed node gets per run: initializers it reads in device memory.
+  std::vector<ir::ValueId> weights;
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    const ir::ValueId v = node.inputs[i];
+    if (!v.valid() || graph.value(v).kind != ir::ValueKind::kInitializer) continue;
+    if (IsShapeInput(node, static_cast<int>(i))) continue;
+    if (std::find(weights.begin(), weights.end(), v) == weights.end()) weights.push_back(v);
+  }
+  return executors::GpuStreamingReason(graph, ir::NodeId(static_cast<int>(&node - nodes.data())), weights);
 }
 
 }  // namespace tandem::partitioner

@@ -46,6 +46,11 @@ class Capability {
   // device, and a copy back when a device node produced them).
   // (optional) defaults to IsShapeInput() below.
   virtual bool InputOnHost(const ir::Graph& graph, const ir::Node& node, int index) const;
+  // "" when the device can run `node` with its weights streamed in per run (the gpu-streamed
+  // placement: the runtime passes them as inputs, not load-time constants); else why not, e.g.
+  // "BatchNormalization: the GPU folds its weights into constants when it loads the node".
+  // Asked only of nodes UnsupportedReason() accepts. (optional) defaults to "".
+  virtual std::string StreamingReason(const ir::Graph& graph, const ir::Node& node) const { return ""; }
 };
 
 // The ONNX operands that are shapes, axes, sizes or counts: Reshape 1, Expand 1, Tile 1, Slice
@@ -73,12 +78,17 @@ class CpuCapability final : public Capability {
 class GpuCapability final : public Capability {
  public:
   std::string UnsupportedReason(const ir::Graph& graph, const ir::Node& node) const override;
+  // executors::GpuStreamingReason with the executor built; else GpuTableStreamingReason().
+  std::string StreamingReason(const ir::Graph& graph, const ir::Node& node) const override;
 };
 
 // The CUDA executor's registered ops, and its rule for every operand (a tensor of static shape
 // and of a dtype its kernels know); "" when a node passes both.
 const std::set<std::string, std::less<>>& GpuOpTable();
 std::string GpuTableReason(const ir::Graph& graph, const ir::Node& node);
+// The executor's rule for streamed weights: the ops whose lowering reads weight operands as
+// constants (BatchNorm statistics, Clip bounds, Pad's value) cannot take them per run.
+std::string GpuTableStreamingReason(const ir::Graph& graph, const ir::Node& node);
 
 // A Capability from a function, for tests and tools.
 class FunctionCapability final : public Capability {

@@ -138,7 +138,8 @@ absl::Status Problem::AddNodes(const ir::Graph& graph, const Capability& cpu,
                                                    " can run on no device: cpu: ", n.cpu_reason,
                                                    "; gpu: ", n.gpu_reason));
     }
-    if (options_.allow_streaming && n.ms[1] < kInfinity && exclusive && !n.weights.empty()) {
+    if (options_.allow_streaming && n.ms[1] < kInfinity && exclusive && !n.weights.empty() &&
+        gpu->StreamingReason(graph, node).empty()) {
       double copy_ms = 0;
       for (int v : n.weights) {
         n.stream_bytes += values_[v].bytes;

@@ -7,6 +7,7 @@
 #include "common/status_macros.h"
 #include "executors/cuda/cublaslt_loader.h"
 #include "executors/cuda/cuda_status.h"
+#include "executors/cuda/device_guard.h"
 
 namespace tandem::executors::cuda {
 namespace {
@@ -14,25 +15,6 @@ namespace {
 int64_t AlignUp(int64_t n) { return (n + kDeviceAlignment - 1) / kDeviceAlignment * kDeviceAlignment; }
 
 std::string MiB(int64_t bytes) { return absl::StrFormat("%.1f MiB", bytes / 1048576.0); }
-
-// Makes `device` current for the scope and restores the previous one (the caller's thread may
-// be working with another GPU).
-class DeviceGuard {
- public:
-  explicit DeviceGuard(int device) {
-    if (cudaGetDevice(&previous_) != cudaSuccess) previous_ = -1;
-    status_ = CudaStatus(previous_ == device ? cudaSuccess : cudaSetDevice(device),
-                         absl::StrCat("cudaSetDevice(", device, ")"));
-  }
-  ~DeviceGuard() {
-    if (previous_ >= 0 && status_.ok()) cudaSetDevice(previous_);
-  }
-  const absl::Status& status() const { return status_; }
-
- private:
-  int previous_ = -1;
-  absl::Status status_;
-};
 
 // Adds the node's description to an op error that does not name it yet.
 absl::Status NameNode(const absl::Status& s, const ir::Node& node) {
@@ -131,7 +113,15 @@ CudaExecutor::~CudaExecutor() {
 
 bool CudaExecutor::allocated() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return memory_ != nullptr || requirement_.total() == 0;
+  return memory_ != nullptr || resident_bytes() == 0;
+}
+
+int64_t CudaExecutor::resident_bytes() const {
+  return requirement_.total() - (options_.scratch_per_run ? scratch_bytes() : 0);
+}
+
+bool CudaExecutor::ReadsInputOnDevice(size_t input) const {
+  return input < plan_.input_read_on_device.size() && plan_.input_read_on_device[input];
 }
 
 int CudaExecutor::num_kernel_steps() const {
@@ -142,7 +132,7 @@ int CudaExecutor::num_kernel_steps() const {
 
 absl::Status CudaExecutor::Allocate() {
   std::lock_guard<std::mutex> lock(mutex_);
-  const int64_t total = requirement_.total();
+  const int64_t total = resident_bytes();
   if (memory_ != nullptr || total == 0) return absl::OkStatus();
   DeviceGuard guard(options_.device);
   TANDEM_RETURN_IF_ERROR(guard.status());
@@ -164,9 +154,12 @@ absl::Status CudaExecutor::Allocate() {
   memory_.reset(memory);
   uint8_t* base = static_cast<uint8_t*>(memory);
   weights_ = base;
-  arena_ = weights_ + requirement_.weight_bytes;
-  workspace_ = arena_ + requirement_.arena_bytes;
-  staging_ = workspace_ + requirement_.workspace_bytes;
+  staging_ = weights_ + requirement_.weight_bytes;
+  if (!options_.scratch_per_run) {
+    arena_ = staging_;
+    workspace_ = arena_ + requirement_.arena_bytes;
+    staging_ = workspace_ + requirement_.workspace_bytes;
+  }
   for (const WeightUpload& u : plan_.uploads) {
     if (u.bytes == 0) continue;
     absl::Status s = CudaStatus(
@@ -216,6 +209,7 @@ absl::Status CudaExecutor::RunWithGraph(absl::Span<const void* const> inputs, ab
                                         cudaStream_t stream) {
   std::vector<const void*> key(inputs.begin(), inputs.end());
   key.insert(key.end(), outputs.begin(), outputs.end());
+  key.push_back(arena_);  // per-run scratch moves the arena and workspace
   for (const CapturedGraph& g : graphs_) {
     if (g.buffers == key) {
       TANDEM_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(g.exec.get(), stream), "cudaGraphLaunch");
@@ -240,12 +234,17 @@ absl::Status CudaExecutor::RunWithGraph(absl::Span<const void* const> inputs, ab
   return absl::OkStatus();
 }
 
+absl::Status CudaExecutor::CheckBufferCounts(size_t inputs, size_t outputs) const {
+  if (inputs == graph_.inputs().size() && outputs == graph_.outputs().size()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("the graph takes ", graph_.inputs().size(), " inputs and ",
+                                                 graph_.outputs().size(), " outputs, got ", inputs, " and ", outputs));
+}
+
 absl::Status CudaExecutor::Run(absl::Span<const void* const> inputs, absl::Span<void* const> outputs,
                                cudaStream_t stream) {
-  if (inputs.size() != graph_.inputs().size() || outputs.size() != graph_.outputs().size()) {
-    return absl::InvalidArgumentError(absl::StrCat("the graph takes ", graph_.inputs().size(), " inputs and ",
-                                                   graph_.outputs().size(), " outputs, got ", inputs.size(), " and ",
-                                                   outputs.size()));
+  TANDEM_RETURN_IF_ERROR(CheckBufferCounts(inputs.size(), outputs.size()));
+  if (options_.scratch_per_run && scratch_bytes() > 0) {
+    return absl::FailedPreconditionError("this GPU executor takes its scratch per run: call Run(..., scratch, stream)");
   }
   std::lock_guard<std::mutex> lock(mutex_);
   DeviceGuard guard(options_.device);
@@ -253,9 +252,28 @@ absl::Status CudaExecutor::Run(absl::Span<const void* const> inputs, absl::Span<
   return RunLocked(inputs, outputs, stream);
 }
 
+absl::Status CudaExecutor::Run(absl::Span<const void* const> inputs, absl::Span<void* const> outputs, void* scratch,
+                               cudaStream_t stream) {
+  TANDEM_RETURN_IF_ERROR(CheckBufferCounts(inputs.size(), outputs.size()));
+  if (!options_.scratch_per_run) {
+    return absl::FailedPreconditionError("this GPU executor owns its scratch: it was not made with scratch_per_run");
+  }
+  if (scratch == nullptr && scratch_bytes() > 0) {
+    return absl::InvalidArgumentError(absl::StrCat("the run needs ", MiB(scratch_bytes()), " of scratch, got none"));
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  DeviceGuard guard(options_.device);
+  TANDEM_RETURN_IF_ERROR(guard.status());
+  arena_ = static_cast<uint8_t*>(scratch);
+  workspace_ = arena_ == nullptr ? nullptr : arena_ + requirement_.arena_bytes;
+  absl::Status s = RunLocked(inputs, outputs, stream);
+  arena_ = workspace_ = nullptr;
+  return s;
+}
+
 absl::Status CudaExecutor::RunLocked(absl::Span<const void* const> inputs, absl::Span<void* const> outputs,
                                      cudaStream_t stream) {
-  if (memory_ == nullptr && requirement_.total() > 0) {
+  if (memory_ == nullptr && resident_bytes() > 0) {
     return absl::FailedPreconditionError("the GPU executor's memory is not allocated; call Allocate()");
   }
   // The arena and workspace are shared by every run: a run on another stream than the previous
@@ -284,8 +302,9 @@ absl::Status CudaExecutor::CheckInput(size_t i, const ir::Tensor& t) const {
 }
 
 absl::StatusOr<std::vector<ir::Tensor>> CudaExecutor::Run(absl::Span<const ir::Tensor> inputs) {
-  if (!options_.host_staging) {
-    return absl::FailedPreconditionError("Run(host tensors) needs CudaExecutorOptions::host_staging");
+  if (!options_.host_staging || options_.scratch_per_run) {
+    return absl::FailedPreconditionError(
+        "Run(host tensors) needs CudaExecutorOptions::host_staging and no scratch_per_run");
   }
   if (inputs.size() != graph_.inputs().size()) {
     return absl::InvalidArgumentError(
@@ -294,7 +313,7 @@ absl::StatusOr<std::vector<ir::Tensor>> CudaExecutor::Run(absl::Span<const ir::T
   for (size_t i = 0; i < inputs.size(); ++i) TANDEM_RETURN_IF_ERROR(CheckInput(i, inputs[i]));
   // One lock across copies in, the run and copies out: the staging buffers are the executor's.
   std::lock_guard<std::mutex> lock(mutex_);
-  if (memory_ == nullptr && requirement_.total() > 0) {
+  if (memory_ == nullptr && resident_bytes() > 0) {
     return absl::FailedPreconditionError("the GPU executor's memory is not allocated; call Allocate()");
   }
   DeviceGuard guard(options_.device);

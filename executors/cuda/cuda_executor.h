@@ -63,6 +63,11 @@ struct CudaExecutorOptions {
   bool allow_tf32 = false;
   // Fuse a Relu/Clip into the Conv, Gemm or BatchNormalization before it.
   bool fuse_activations = true;
+  // Allocate() holds only the weights (and staging); each Run(..., scratch) brings the
+  // activation arena and workspace (scratch_bytes()), so that memory is held only while the
+  // graph runs (the runtime's GPU device takes it from its budget per run). Run(host tensors)
+  // is then unavailable.
+  bool scratch_per_run = false;
 };
 
 // Device bytes a graph needs on the GPU; total() is what Allocate() asks for.
@@ -97,6 +102,13 @@ class CudaExecutor {
 
   // Exact once Create() returned, whether or not memory is allocated.
   const CudaMemoryRequirement& MemoryRequirement() const { return requirement_; }
+  // Bytes Allocate() takes: the whole requirement, or without scratch when scratch_per_run.
+  int64_t resident_bytes() const;
+  // Bytes of the scratch each Run must bring when scratch_per_run: arena + workspace.
+  int64_t scratch_bytes() const { return requirement_.arena_bytes + requirement_.workspace_bytes; }
+  // Whether some kernel reads graph input `input` in device memory (false for operands only
+  // read while lowering, such as Reshape's shape, and for inputs nothing reads).
+  bool ReadsInputOnDevice(size_t input) const;
 
   // Allocates MemoryRequirement().total() bytes and uploads the weights (no-op when allocated).
   absl::Status Allocate();
@@ -109,6 +121,10 @@ class CudaExecutor {
   // enqueued; errors inside kernels surface on the stream. FailedPrecondition when not
   // allocated; InvalidArgument on a wrong number of buffers.
   absl::Status Run(absl::Span<const void* const> inputs, absl::Span<void* const> outputs, cudaStream_t stream);
+  // The same with the run's scratch (scratch_bytes(), 256-byte aligned, used by no other work
+  // until this run has finished on `stream`), for an executor made with scratch_per_run.
+  absl::Status Run(absl::Span<const void* const> inputs, absl::Span<void* const> outputs, void* scratch,
+                   cudaStream_t stream);
 
   // Copies host tensors in, runs, copies the outputs back and waits. InvalidArgument naming the
   // input when a count, dtype or shape is wrong; Internal when the GPU reported an error.
@@ -132,6 +148,7 @@ class CudaExecutor {
       : graph_(graph), options_(options), plan_(std::move(plan)) {}
   absl::Status Initialize();
   absl::Status RunLocked(absl::Span<const void* const> inputs, absl::Span<void* const> outputs, cudaStream_t stream);
+  absl::Status CheckBufferCounts(size_t inputs, size_t outputs) const;
   absl::Status Enqueue(absl::Span<const void* const> inputs, absl::Span<void* const> outputs, cudaStream_t stream);
   absl::Status RunWithGraph(absl::Span<const void* const> inputs, absl::Span<void* const> outputs, cudaStream_t stream);
   absl::Status CheckInput(size_t i, const ir::Tensor& t) const;

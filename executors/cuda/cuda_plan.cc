@@ -170,7 +170,10 @@ absl::StatusOr<CudaPlan> BuildCudaPlan(const ir::Graph& g, bool fuse_activations
   // Every value takes its root's slot.
   for (int v = 0; v < num_values; ++v) plan.slots[v] = plan.slots[root[v]];
 
-  for (ir::ValueId id : g.inputs()) plan.input_bytes.push_back(ValueBytes(g.value(id)));
+  for (ir::ValueId id : g.inputs()) {
+    plan.input_bytes.push_back(ValueBytes(g.value(id)));
+    plan.input_read_on_device.push_back(read_on_device[id.value]);
+  }
   for (ir::ValueId id : g.outputs()) plan.output_bytes.push_back(ValueBytes(g.value(id)));
   for (size_t i = 0; i < g.outputs().size(); ++i) {
     const ValueSlot& slot = plan.slots[g.outputs()[i].value];

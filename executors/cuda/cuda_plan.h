@@ -66,6 +66,7 @@ struct CudaPlan {
   std::vector<WeightUpload> uploads;
   std::vector<OutputCopy> output_copies;
   std::vector<int64_t> input_bytes, output_bytes;      // per graph input / output
+  std::vector<bool> input_read_on_device;              // per graph input: some kernel reads it
   std::vector<int64_t> input_staging, output_staging;  // offsets in the staging buffer
   int64_t weight_bytes = 0;
   int64_t arena_bytes = 0;

@@ -60,8 +60,9 @@ bool SameBits(const std::map<std::string, Tensor>& a, const std::map<std::string
 StatusOr<std::unique_ptr<Session>> CheckedSession(const std::string& model, SessionOptions options) {
   auto imported = importer::ImportModel(ModelPath(model));
   if (!imported.ok()) return imported.status();
-  return SessionFactory::Create(*std::move(imported), options, [](int64_t budget, std::string*) {
-    return std::make_unique<executors::CheckedHostDevice>(executors::CheckedHostDeviceOptions{budget, {}});
+  return SessionFactory::Create(*std::move(imported), options, [](const executors::GpuDeviceOptions& request, std::string*) {
+    return std::make_unique<executors::CheckedHostDevice>(
+        executors::CheckedHostDeviceOptions{request.budget_bytes, {}});
   });
 }
 
@@ -70,7 +71,7 @@ TEST(Session, WithoutAGpuRunsOnTheCpuAndSaysSoOnce) {
   options.gpu_memory = "50%";
   ASSERT_OK_AND_ASSIGN(auto session, SessionFactory::Create(
                                          *importer::ImportModel(ModelPath("transformer_encoder")), options,
-                                         [](int64_t, std::string* why) {
+                                         [](const executors::GpuDeviceOptions&, std::string* why) {
                                            *why = "no GPU found";
                                            return nullptr;
                                          }));
@@ -85,7 +86,7 @@ TEST(Session, StrictRefusesToFallBackToTheCpu) {
   SessionOptions options;
   options.strict = true;
   auto s = SessionFactory::Create(*importer::ImportModel(ModelPath("transformer_encoder")), options,
-                                  [](int64_t, std::string* why) {
+                                  [](const executors::GpuDeviceOptions&, std::string* why) {
                                     *why = "no GPU found";
                                     return nullptr;
                                   });

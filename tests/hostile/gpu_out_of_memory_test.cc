@@ -27,9 +27,9 @@ TEST(HostileRun, GpuOutOfMemoryLeavesTheSessionWorking) {
   options.gpu_memory = "64MiB";
   options.strategy = "gpu";  // every node on the test double: X is copied in, Y out
   ASSERT_OK_AND_ASSIGN(
-      auto session, SessionFactory::Create(std::move(model), options, [&](int64_t budget, std::string*) {
+      auto session, SessionFactory::Create(std::move(model), options, [&](const executors::GpuDeviceOptions& request, std::string*) {
         auto device = std::make_unique<executors::CheckedHostDevice>(
-            executors::CheckedHostDeviceOptions{budget, {}});
+            executors::CheckedHostDeviceOptions{request.budget_bytes, {}});
         gpu = device.get();
         return device;
       }));
