@@ -34,3 +34,15 @@ endif()
 
 # Python from Debian (torch, onnx); the pyenv python3 on PATH has neither.
 set(TANDEM_PYTHON "/usr/bin/python3" CACHE FILEPATH "Python with torch/torchvision/onnx")
+
+# oneDNN (libdnnl-dev), only for the by-hand benchmark that compared it with tandem's Conv
+# kernels (docs/cpu_executor.md, "Why not oneDNN"). The kernel under test sets OpenMP's thread
+# count per call, so it needs oneDNN's OpenMP build, which is Debian's.
+option(TANDEM_CONV_BENCH_ONEDNN "Build tandem-conv-backend-bench (needs libdnnl-dev)" OFF)
+if(TANDEM_CONV_BENCH_ONEDNN)
+  find_package(dnnl CONFIG REQUIRED)
+  find_package(OpenMP REQUIRED COMPONENTS CXX)
+  if(NOT DNNL_CPU_RUNTIME STREQUAL "OMP")
+    message(FATAL_ERROR "tandem-conv-backend-bench needs oneDNN's OpenMP build, found '${DNNL_CPU_RUNTIME}'")
+  endif()
+endif()
