@@ -5,6 +5,7 @@
 #include <mutex>
 #include <optional>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/session_internal.h"
@@ -135,6 +136,10 @@ std::unique_ptr<executors::Device> DiscoverGpuDevice(const executors::GpuDeviceO
     if (gpu.ok()) return *std::move(gpu);
     *why_not = absl::StrCat("GPU '", d.name, "': ", gpu.status().message());
     return nullptr;
+  }
+  // The session's warning already says "no usable GPU (...)".
+  for (std::string& note : notes) {
+    if (absl::StartsWith(note, "no usable GPU: ")) note = note.substr(15);
   }
   *why_not = notes.empty() ? "no GPU found" : absl::StrJoin(notes, "; ");
   return nullptr;

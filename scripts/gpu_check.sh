@@ -20,7 +20,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MODE="${1:-}"
 shift || true
 
-BINARIES=(tandem_cuda_tests tandem-run tandem-conformance)
+BINARIES=(tandem_cuda_tests tandem_gpu_device_tests tandem-run tandem-conformance)
 DEFAULT_MODELS="transformer_encoder,mobilenet_v3_small,mobilenet_v2"
 # Provided by the GPU machine (its driver, CUDA runtime, cuBLAS, cuDNN): never packed.
 CUDA_LIB_PATTERN='^(libcuda|libcudart|libcublas|libcublasLt|libcudnn|libnvrtc|libnvJitLink)'
@@ -200,6 +200,15 @@ run() {
   note "tandem_cuda_tests: exit $rc;" \
     "$(grep -E '^\[  (PASSED|FAILED|SKIPPED) +\] [0-9]+ tests?[,.]' "$out/cuda_tests.log" | tr '\n' ' ')"
 
+  # 1b. The GPU as the runtime's device: transfers, budget, the packed models partitioned across
+  #     CPU and GPU at 25/50/100% of their weights against the CPU (planned vs peak memory,
+  #     predicted vs measured time are printed per plan).
+  rc=0
+  TANDEM_MODELS_DIR="$models_dir" timeout 600 "$run_sh" tandem_gpu_device_tests > "$out/gpu_device_tests.log" 2>&1 || rc=$?
+  note "tandem_gpu_device_tests: exit $rc;" \
+    "$(grep -E '^\[  (PASSED|FAILED|SKIPPED) +\] [0-9]+ tests?[,.]' "$out/gpu_device_tests.log" | tr '\n' ' ')"
+  grep -E 'GB/s| at [0-9]+%' "$out/gpu_device_tests.log" >> "$summary" || true
+
   # 2. The ONNX backend conformance suite on the GPU (cases with a node the GPU lacks: skipped).
   if [ -d "$PACK_ROOT/testdata/node" ] && [ "$quick" = 0 ]; then
     rc=0
@@ -233,6 +242,15 @@ run() {
       --warmup 3 --iters 20 --cuda_graphs > "$log/gpu_vs_cpu.log" 2>&1 || rc=$?
     note "$name gpu with CUDA graphs vs cpu: exit $rc $(grep -E '^(PASSED|FAILED)' "$log/gpu_vs_cpu.log" || true)" \
       "$(grep -m1 -oE 'median [0-9.]+ ms' "$log/gpu_vs_cpu.log")"
+    local budget
+    for budget in 25% 50% 100%; do
+      rc=0
+      timeout 300 "$run_sh" tandem-run "$m/model.onnx" --gpu-mem "$budget" --profile h100 --strict --inputs "$data" \
+        --expected "$log/cpu_outputs" --warmup 3 --iters 20 > "$log/partitioned_$budget.log" 2>&1 || rc=$?
+      note "$name partitioned, gpu budget $budget of weights: exit $rc" \
+        "$(grep -E '^(PASSED|FAILED)' "$log/partitioned_$budget.log" || true)" \
+        "$(grep -m1 -oE 'median [0-9.]+ ms' "$log/partitioned_$budget.log")"
+    done
   done
   rm -rf "$PACK_ROOT"
   echo "results in $out (summary.txt)"
