@@ -23,6 +23,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "executors/cuda/cuda_device_info.h"
 #include "executors/cuda/cuda_executor.h"
 #include "executors/cuda/cuda_status.h"
 #include "executors/cuda/device_guard.h"
@@ -259,21 +260,8 @@ class CudaDevice final : public Device {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Device>> CreateGpuDevice(const GpuDeviceOptions& options) {
-  int count = 0;
-  cudaError_t err = cudaGetDeviceCount(&count);
-  if (err != cudaSuccess || count == 0) {
-    cudaGetLastError();
-    return absl::FailedPreconditionError(
-        err != cudaSuccess ? absl::StrCat("no usable GPU: ", cudaGetErrorName(err), " (", cudaGetErrorString(err), ")")
-                           : std::string("no usable GPU: the CUDA runtime reports 0 devices"));
-  }
-  if (options.ordinal < 0 || options.ordinal >= count) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("GPU ", options.ordinal, " does not exist (this machine has ", count, ")"));
-  }
-  cudaDeviceProp prop;
-  TANDEM_CUDA_RETURN_IF_ERROR(cudaGetDeviceProperties(&prop, options.ordinal), "cudaGetDeviceProperties");
-  auto device = std::make_unique<CudaDevice>(options, prop.name);
+  TANDEM_ASSIGN_OR_RETURN(std::string gpu_name, cuda::UsableGpuName(options.ordinal));
+  auto device = std::make_unique<CudaDevice>(options, gpu_name);
   TANDEM_RETURN_IF_ERROR(device->Init());
   return std::unique_ptr<Device>(std::move(device));
 }

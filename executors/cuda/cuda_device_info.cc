@@ -37,4 +37,26 @@ std::vector<GpuInfo> ListGpus(std::string* why_none) {
   return gpus;
 }
 
+absl::StatusOr<std::string> UsableGpuName(int ordinal) {
+  int count = 0;
+  cudaError_t err = cudaGetDeviceCount(&count);
+  if (err != cudaSuccess || count == 0) {
+    cudaGetLastError();
+    return absl::FailedPreconditionError(
+        err != cudaSuccess ? absl::StrCat("no usable GPU: ", cudaGetErrorName(err), " (", cudaGetErrorString(err), ")")
+                           : std::string("no usable GPU: the CUDA runtime reports 0 devices"));
+  }
+  if (ordinal < 0 || ordinal >= count) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("GPU ", ordinal, " does not exist (this machine has ", count, ")"));
+  }
+  cudaDeviceProp prop;
+  err = cudaGetDeviceProperties(&prop, ordinal);
+  if (err != cudaSuccess) {
+    cudaGetLastError();
+    return absl::InternalError(absl::StrCat("cudaGetDeviceProperties(", ordinal, "): ", cudaGetErrorString(err)));
+  }
+  return std::string(prop.name);
+}
+
 }  // namespace tandem::executors::cuda

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+
 namespace tandem::executors::cuda {
 
 struct GpuInfo {
@@ -20,6 +22,10 @@ struct GpuInfo {
 // The GPUs visible to the CUDA runtime. When there are none, `why_none` says why (no driver,
 // no device, or the runtime's error string); any error counts as "no GPU", never as a failure.
 std::vector<GpuInfo> ListGpus(std::string* why_none);
+
+// The name of GPU `ordinal`, touching only that device. FailedPrecondition when there is no
+// usable GPU (no driver, no device) or the ordinal is out of range; Internal on a CUDA error.
+absl::StatusOr<std::string> UsableGpuName(int ordinal);
 
 }  // namespace tandem::executors::cuda
 

@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
 #include "executors/cuda/cublaslt_loader.h"
+#include "executors/cuda/cuda_device_info.h"
 #include "executors/cuda/cuda_status.h"
 #include "executors/cuda/device_guard.h"
 
@@ -45,23 +46,10 @@ absl::StatusOr<std::unique_ptr<CudaExecutor>> CudaExecutor::Create(const ir::Gra
                                                                    const CudaExecutorOptions& options) {
   // Only the requested device is touched: enumerating them all (ListGpus) would create a
   // context, and spend its memory, on every GPU of the machine.
-  int count = 0;
-  cudaError_t err = cudaGetDeviceCount(&count);
-  if (err != cudaSuccess || count == 0) {
-    cudaGetLastError();
-    return absl::FailedPreconditionError(
-        err != cudaSuccess ? absl::StrCat("no usable GPU: ", cudaGetErrorName(err), " (", cudaGetErrorString(err), ")")
-                           : std::string("no usable GPU: the CUDA runtime reports 0 devices"));
-  }
-  if (options.device < 0 || options.device >= count) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("GPU ", options.device, " does not exist (this machine has ", count, ")"));
-  }
-  cudaDeviceProp prop;
-  TANDEM_CUDA_RETURN_IF_ERROR(cudaGetDeviceProperties(&prop, options.device), "cudaGetDeviceProperties");
+  TANDEM_ASSIGN_OR_RETURN(std::string gpu_name, UsableGpuName(options.device));
   TANDEM_ASSIGN_OR_RETURN(CudaPlan plan, BuildCudaPlan(graph, options.fuse_activations));
   std::unique_ptr<CudaExecutor> ex(new CudaExecutor(graph, options, std::move(plan)));
-  ex->device_name_ = prop.name;
+  ex->device_name_ = std::move(gpu_name);
   TANDEM_RETURN_IF_ERROR(ex->Initialize());
   if (options.allocate) TANDEM_RETURN_IF_ERROR(ex->Allocate());
   return ex;

@@ -25,15 +25,6 @@ namespace tandem::importer {
 namespace {
 
 using namespace ::tandem::importer::hostile;  // NOLINT: the shared helpers of these tests
-using ::tandem::test_models::AddNode;
-using ::tandem::test_models::ConvModel;
-using ::tandem::test_models::Iota;
-using ::tandem::test_models::NestedIfModel;
-using ::tandem::test_models::ReluAddModel;
-using ::tandem::test_models::ReshapeV1Model;
-using ::tandem::test_models::ScratchDir;
-using ::tandem::test_models::Serialize;
-using ::tandem::test_models::SetTensorType;
 
 TEST(ImporterHostile, BaseModelsImport) {
   ASSERT_OK_AND_ASSIGN(ir::Model small, ImportModelFromBytes(Serialize(ReluAddModel()), kName));

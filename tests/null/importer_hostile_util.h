@@ -15,6 +15,15 @@
 namespace tandem::importer::hostile {
 
 using Code = ::absl::StatusCode;
+using ::tandem::test_models::AddNode;
+using ::tandem::test_models::ConvModel;
+using ::tandem::test_models::Iota;
+using ::tandem::test_models::NestedIfModel;
+using ::tandem::test_models::ReluAddModel;
+using ::tandem::test_models::ReshapeV1Model;
+using ::tandem::test_models::ScratchDir;
+using ::tandem::test_models::Serialize;
+using ::tandem::test_models::SetTensorType;
 
 inline constexpr char kName[] = "hostile.onnx";
 

@@ -17,15 +17,6 @@ namespace tandem::importer {
 namespace {
 
 using namespace ::tandem::importer::hostile;  // NOLINT: the shared helpers of these tests
-using ::tandem::test_models::AddNode;
-using ::tandem::test_models::ConvModel;
-using ::tandem::test_models::Iota;
-using ::tandem::test_models::NestedIfModel;
-using ::tandem::test_models::ReluAddModel;
-using ::tandem::test_models::ReshapeV1Model;
-using ::tandem::test_models::ScratchDir;
-using ::tandem::test_models::Serialize;
-using ::tandem::test_models::SetTensorType;
 
 // protobuf reads a 5-byte tag and keeps its low 32 bits, so field number 2^29 + 7 is `graph`, and
 // it merges every occurrence of `graph`. Here one occurrence with such a tag holds initializer A
