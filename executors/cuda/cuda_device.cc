@@ -9,6 +9,9 @@
 // That is the partitioner's memory model (partitioner/memory_model.cc), so a plan that fits runs.
 // One difference, on the safe side: a weight read by two GPU segments is uploaded by each.
 //
+// Handles. One cuDNN and one cuBLASLt handle serve all the device's segments (each handle holds
+// device memory outside the budget), created when a segment first needs them.
+//
 // Order. A segment's work is enqueued on the device's compute stream and waited for before Run
 // returns; copies run on the transfer's own stream (pinned_transfer.h). Both are synchronous
 // towards the runtime, which overlaps them by issuing copies from its copy thread. Memory is
@@ -18,6 +21,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -84,12 +88,13 @@ class DeviceMemoryAllocator final : public Allocator {
 class CudaSegment final : public CompiledSegment {
  public:
   CudaSegment(const ir::Graph& graph, std::string label, std::vector<bool> input_on_host, Allocator& allocator,
-              cudaStream_t stream)
+              cudaStream_t stream, std::mutex& enqueue_mutex)
       : graph_(graph),
         label_(std::move(label)),
         input_on_host_(std::move(input_on_host)),
         allocator_(allocator),
-        stream_(stream) {}
+        stream_(stream),
+        enqueue_mutex_(enqueue_mutex) {}
 
   absl::Status Init(const cuda::CudaExecutorOptions& options) {
     TANDEM_ASSIGN_OR_RETURN(executor_, cuda::CudaExecutor::Create(graph_, options));
@@ -148,7 +153,11 @@ class CudaSegment final : public CompiledSegment {
       out.push_back(b.data());
       outputs.push_back(std::move(b));
     }
-    TANDEM_RETURN_IF_ERROR(executor_->Run(in, out, scratch.data(), stream_));
+    {
+      // The device's segments share their library handles, which must not be used concurrently.
+      std::lock_guard<std::mutex> lock(enqueue_mutex_);
+      TANDEM_RETURN_IF_ERROR(executor_->Run(in, out, scratch.data(), stream_));
+    }
     // Errors inside kernels surface here; the run's buffers are released only after.
     TANDEM_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream_), absl::StrCat("running ", label_));
     std::vector<DeviceTensor> result;
@@ -175,6 +184,7 @@ class CudaSegment final : public CompiledSegment {
   std::vector<bool> input_on_host_;
   Allocator& allocator_;
   cudaStream_t stream_;
+  std::mutex& enqueue_mutex_;
   std::unique_ptr<cuda::CudaExecutor> executor_;
   std::shared_ptr<Reservation> resident_;
 };
@@ -185,6 +195,7 @@ class CudaDevice final : public Device {
       : options_(options),
         name_(absl::StrCat("cuda:", options.ordinal, " (", gpu_name, ")")),
         space_(absl::StrCat("cuda:", options.ordinal)),
+        handles_(options.ordinal),
         transfer_(space_, options.ordinal, options.staging_chunk_bytes) {}
 
   absl::Status Init() {
@@ -240,7 +251,9 @@ class CudaDevice final : public Device {
     o.host_staging = false;
     o.allow_tf32 = options_.allow_tf32;
     o.scratch_per_run = true;
-    auto segment = std::make_unique<CudaSegment>(segment_graph, label, input_on_host, *allocator_, compute_.get());
+    o.shared_handles = &handles_;
+    auto segment = std::make_unique<CudaSegment>(segment_graph, label, input_on_host, *allocator_, compute_.get(),
+                                                 enqueue_mutex_);
     absl::Status s = segment->Init(o);
     if (!s.ok()) return absl::Status(s.code(), absl::StrCat(label, " on ", name_, ": ", s.message()));
     return std::unique_ptr<CompiledSegment>(std::move(segment));
@@ -252,6 +265,8 @@ class CudaDevice final : public Device {
   GpuDeviceOptions options_;
   std::string name_;
   MemorySpace space_;
+  cuda::SharedCudaHandles handles_;  // declared before the streams: destroyed after them
+  std::mutex enqueue_mutex_;
   cuda::StreamPtr compute_;
   std::unique_ptr<DeviceMemoryAllocator> allocator_;
   cuda::PinnedTransfer transfer_;

@@ -61,14 +61,21 @@ absl::Status CudaExecutor::Initialize() {
   cudnnHandle_t cudnn = nullptr;
   bool uses_cudnn = false;
   for (const PlanStep& step : plan_.steps) uses_cudnn = uses_cudnn || (step.op && step.op->uses_cudnn());
-  if (uses_cudnn) {
-    TANDEM_CUDA_RETURN_IF_ERROR(cudnnCreate(&cudnn), "cudnnCreate");
-    cudnn_.reset(cudnn);
-  }
-  if (const std::string& why = LoadCublasLt(); !why.empty()) return absl::FailedPreconditionError(why);
   cublasLtHandle_t lt = nullptr;
-  TANDEM_CUDA_RETURN_IF_ERROR(cublasLtCreate(&lt), "cublasLtCreate");
-  cublas_lt_.reset(lt);
+  if (options_.shared_handles != nullptr) {
+    if (uses_cudnn) {
+      TANDEM_ASSIGN_OR_RETURN(cudnn, options_.shared_handles->Cudnn());
+    }
+    TANDEM_ASSIGN_OR_RETURN(lt, options_.shared_handles->CublasLt());
+  } else {
+    if (uses_cudnn) {
+      TANDEM_CUDA_RETURN_IF_ERROR(cudnnCreate(&cudnn), "cudnnCreate");
+      cudnn_.reset(cudnn);
+    }
+    if (const std::string& why = LoadCublasLt(); !why.empty()) return absl::FailedPreconditionError(why);
+    TANDEM_CUDA_RETURN_IF_ERROR(cublasLtCreate(&lt), "cublasLtCreate");
+    cublas_lt_.reset(lt);
+  }
   libs_ = CudaLibraries{cudnn, lt, options_.device, options_.allow_tf32};
   stream_ = options_.stream;
   if (stream_ == nullptr) {

@@ -68,6 +68,11 @@ struct CudaExecutorOptions {
   // graph runs (the runtime's GPU device takes it from its budget per run). Run(host tensors)
   // is then unavailable.
   bool scratch_per_run = false;
+  // (optional) Where to get the cuDNN and cuBLASLt handles instead of creating the executor's
+  // own: the runtime's GPU device shares one pair across its segments (each handle holds device
+  // memory). Borrowed: it must outlive the executor, and runs of executors sharing it must not
+  // overlap.
+  SharedCudaHandles* shared_handles = nullptr;
 };
 
 // Device bytes a graph needs on the GPU; total() is what Allocate() asks for.

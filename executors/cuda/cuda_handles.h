@@ -8,7 +8,10 @@
 #include <cuda_runtime_api.h>
 #include <cudnn.h>
 
+#include "absl/status/statusor.h"
+
 #include <memory>
+#include <mutex>
 #include <type_traits>
 
 namespace tandem::executors::cuda {
@@ -73,6 +76,22 @@ static_assert(std::is_same_v<cublasLtHandle_t, cublasLtContext*>);
 static_assert(std::is_same_v<cublasLtMatmulDesc_t, cublasLtMatmulDescOpaque_t*>);
 static_assert(std::is_same_v<cublasLtMatrixLayout_t, cublasLtMatrixLayoutOpaque_t*>);
 static_assert(std::is_same_v<cublasLtMatmulPreference_t, cublasLtMatmulPreferenceOpaque_t*>);
+
+// One cuDNN and one cuBLASLt handle for several executors on one GPU, each created on first
+// request (cuDNN takes about a second to load, so a graph without convolutions never pays it).
+// Thread-safe; the handles live as long as this object.
+class SharedCudaHandles {
+ public:
+  explicit SharedCudaHandles(int device) : device_(device) {}
+  absl::StatusOr<cudnnHandle_t> Cudnn();
+  absl::StatusOr<cublasLtHandle_t> CublasLt();
+
+ private:
+  const int device_;
+  std::mutex mutex_;
+  CudnnPtr cudnn_;
+  CublasLtPtr cublas_lt_;
+};
 
 }  // namespace tandem::executors::cuda
 
