@@ -46,6 +46,10 @@ class CudaGraphRunner final : public GpuGraphRunner {
   absl::StatusOr<std::vector<ir::Tensor>> Run(absl::Span<const ir::Tensor> inputs) override {
     return executor_->Run(inputs);
   }
+  absl::StatusOr<std::vector<ir::Tensor>> RunProfiled(absl::Span<const ir::Tensor> inputs,
+                                                      std::vector<double>* node_ms) override {
+    return executor_->RunProfiled(inputs, node_ms);
+  }
   std::string device_name() const override { return executor_->device_name(); }
   int64_t device_bytes() const override { return executor_->MemoryRequirement().total(); }
   std::string MemorySummary() const override {

@@ -57,6 +57,10 @@ class GpuGraphRunner {
   virtual ~GpuGraphRunner() = default;
   // InvalidArgument naming the input on a wrong count, dtype or shape.
   virtual absl::StatusOr<std::vector<ir::Tensor>> Run(absl::Span<const ir::Tensor> inputs) = 0;
+  // Run, timing each node on the GPU: (*node_ms)[node id] in ms (aliases and fused
+  // activations 0).
+  virtual absl::StatusOr<std::vector<ir::Tensor>> RunProfiled(absl::Span<const ir::Tensor> inputs,
+                                                              std::vector<double>* node_ms) = 0;
   virtual std::string device_name() const = 0;
   // Device bytes held: weights + activation arena + workspace + input/output staging.
   virtual int64_t device_bytes() const = 0;

@@ -186,10 +186,10 @@ void CudaExecutor::ReleaseLocked() {
 }
 
 absl::Status CudaExecutor::Enqueue(absl::Span<const void* const> inputs, absl::Span<void* const> outputs,
-                                   cudaStream_t stream) {
+                                   cudaStream_t stream, absl::Span<const cudaEvent_t> step_events) {
   if (libs_.cudnn != nullptr) TANDEM_CUDA_RETURN_IF_ERROR(cudnnSetStream(libs_.cudnn, stream), "cudnnSetStream");
   PlanBuffers buffers{inputs, outputs, weights_, arena_, workspace_};
-  TANDEM_RETURN_IF_ERROR(RunPlanSteps(graph_, plan_, buffers, stream, &libs_));
+  TANDEM_RETURN_IF_ERROR(RunPlanSteps(graph_, plan_, buffers, stream, &libs_, step_events));
   for (const OutputCopy& copy : plan_.output_copies) {
     if (copy.bytes == 0) continue;
     TANDEM_CUDA_RETURN_IF_ERROR(
@@ -297,6 +297,17 @@ absl::Status CudaExecutor::CheckInput(size_t i, const ir::Tensor& t) const {
 }
 
 absl::StatusOr<std::vector<ir::Tensor>> CudaExecutor::Run(absl::Span<const ir::Tensor> inputs) {
+  return RunHost(inputs, nullptr);
+}
+
+absl::StatusOr<std::vector<ir::Tensor>> CudaExecutor::RunProfiled(absl::Span<const ir::Tensor> inputs,
+                                                                  std::vector<double>* node_ms) {
+  if (node_ms == nullptr) return absl::InvalidArgumentError("RunProfiled needs somewhere to put the times");
+  return RunHost(inputs, node_ms);
+}
+
+absl::StatusOr<std::vector<ir::Tensor>> CudaExecutor::RunHost(absl::Span<const ir::Tensor> inputs,
+                                                              std::vector<double>* node_ms) {
   if (!options_.host_staging || options_.scratch_per_run) {
     return absl::FailedPreconditionError(
         "Run(host tensors) needs CudaExecutorOptions::host_staging and no scratch_per_run");
@@ -324,7 +335,28 @@ absl::StatusOr<std::vector<ir::Tensor>> CudaExecutor::Run(absl::Span<const ir::T
         "copying inputs to the GPU");
   }
   for (size_t i = 0; i < out.size(); ++i) out[i] = staging_ + plan_.output_staging[i];
-  TANDEM_RETURN_IF_ERROR(RunLocked(in, out, stream_));
+  if (node_ms == nullptr) {
+    TANDEM_RETURN_IF_ERROR(RunLocked(in, out, stream_));
+  } else {
+    // Timed: the plain enqueue with an event between steps, on the executor's own stream.
+    if (step_events_.size() != plan_.steps.size() + 1) {
+      step_events_.clear();
+      for (size_t s = 0; s <= plan_.steps.size(); ++s) {
+        cudaEvent_t e = nullptr;
+        TANDEM_CUDA_RETURN_IF_ERROR(cudaEventCreate(&e), "cudaEventCreate");
+        step_events_.emplace_back(e);
+      }
+    }
+    std::vector<cudaEvent_t> events;
+    for (const EventPtr& e : step_events_) events.push_back(e.get());
+    if (last_stream_ != stream_ && last_run_recorded_) {
+      TANDEM_CUDA_RETURN_IF_ERROR(cudaStreamWaitEvent(stream_, run_done_.get(), 0), "cudaStreamWaitEvent");
+    }
+    TANDEM_RETURN_IF_ERROR(Enqueue(in, out, stream_, events));
+    TANDEM_CUDA_RETURN_IF_ERROR(cudaEventRecord(run_done_.get(), stream_), "cudaEventRecord");
+    last_stream_ = stream_;
+    last_run_recorded_ = true;
+  }
   std::vector<std::vector<uint8_t>> bytes(out.size());
   for (size_t i = 0; i < out.size(); ++i) {
     bytes[i].resize(static_cast<size_t>(plan_.output_bytes[i]));
@@ -334,6 +366,16 @@ absl::StatusOr<std::vector<ir::Tensor>> CudaExecutor::Run(absl::Span<const ir::T
         "copying outputs from the GPU");
   }
   TANDEM_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream_), "running the graph on the GPU");
+  if (node_ms != nullptr) {
+    node_ms->assign(static_cast<size_t>(graph_.num_nodes()), 0.0);
+    for (size_t s = 0; s < plan_.steps.size(); ++s) {
+      if (!plan_.steps[s].op) continue;
+      float ms = 0;
+      TANDEM_CUDA_RETURN_IF_ERROR(cudaEventElapsedTime(&ms, step_events_[s].get(), step_events_[s + 1].get()),
+                                  "cudaEventElapsedTime");
+      (*node_ms)[plan_.steps[s].node.value] += ms;
+    }
+  }
   std::vector<ir::Tensor> results(out.size());
   for (size_t i = 0; i < out.size(); ++i) {
     const ir::Value& v = graph_.value(graph_.outputs()[i]);

@@ -134,6 +134,11 @@ class CudaExecutor {
   // Copies host tensors in, runs, copies the outputs back and waits. InvalidArgument naming the
   // input when a count, dtype or shape is wrong; Internal when the GPU reported an error.
   absl::StatusOr<std::vector<ir::Tensor>> Run(absl::Span<const ir::Tensor> inputs);
+  // The same, timing each node with CUDA events around its kernels (never in a CUDA graph):
+  // (*node_ms)[node id] = its GPU milliseconds in this run; aliases and fused activations read 0.
+  // For calibration (partition-tool --calibrate).
+  absl::StatusOr<std::vector<ir::Tensor>> RunProfiled(absl::Span<const ir::Tensor> inputs,
+                                                      std::vector<double>* node_ms);
 
   int device() const { return options_.device; }
   const std::string& device_name() const { return device_name_; }
@@ -154,7 +159,9 @@ class CudaExecutor {
   absl::Status Initialize();
   absl::Status RunLocked(absl::Span<const void* const> inputs, absl::Span<void* const> outputs, cudaStream_t stream);
   absl::Status CheckBufferCounts(size_t inputs, size_t outputs) const;
-  absl::Status Enqueue(absl::Span<const void* const> inputs, absl::Span<void* const> outputs, cudaStream_t stream);
+  absl::Status Enqueue(absl::Span<const void* const> inputs, absl::Span<void* const> outputs, cudaStream_t stream,
+                       absl::Span<const cudaEvent_t> step_events = {});
+  absl::StatusOr<std::vector<ir::Tensor>> RunHost(absl::Span<const ir::Tensor> inputs, std::vector<double>* node_ms);
   absl::Status RunWithGraph(absl::Span<const void* const> inputs, absl::Span<void* const> outputs, cudaStream_t stream);
   absl::Status CheckInput(size_t i, const ir::Tensor& t) const;
   void ReleaseLocked();
@@ -178,6 +185,7 @@ class CudaExecutor {
   cudaStream_t last_stream_ = nullptr;
   bool last_run_recorded_ = false;
   std::vector<CapturedGraph> graphs_;
+  std::vector<EventPtr> step_events_;  // RunProfiled's, created on first use
   int graph_captures_ = 0;
   mutable std::mutex mutex_;
 };

@@ -219,10 +219,19 @@ void* SlotPointer(const ValueSlot& slot, const PlanBuffers& buffers) {
 }
 
 absl::Status RunPlanSteps(const ir::Graph& g, CudaPlan& plan, const PlanBuffers& buffers, cudaStream_t stream,
-                          const CudaLibraries* libs) {
+                          const CudaLibraries* libs, absl::Span<const cudaEvent_t> step_events) {
   std::vector<const void*> ins, constants;
   std::vector<void*> outs;
-  for (PlanStep& step : plan.steps) {
+  const bool timed = step_events.size() == plan.steps.size() + 1;
+  auto mark = [&](size_t s) -> absl::Status {
+    if (!timed) return absl::OkStatus();
+    cudaError_t err = cudaEventRecord(step_events[s], stream);
+    return err == cudaSuccess ? absl::OkStatus()
+                              : absl::InternalError(absl::StrCat("cudaEventRecord: ", cudaGetErrorString(err)));
+  };
+  for (size_t index = 0; index < plan.steps.size(); ++index) {
+    TANDEM_RETURN_IF_ERROR(mark(index));
+    PlanStep& step = plan.steps[index];
     if (!step.op) continue;
     const ir::Node& node = g.node(step.node);
     ins.assign(node.inputs.size(), nullptr);
@@ -249,7 +258,7 @@ absl::Status RunPlanSteps(const ir::Graph& g, CudaPlan& plan, const PlanBuffers&
       return absl::Status(s.code(), absl::StrCat(d, ": ", s.message()));
     }
   }
-  return absl::OkStatus();
+  return mark(plan.steps.size());
 }
 
 }  // namespace tandem::executors::cuda

@@ -92,9 +92,11 @@ void* SlotPointer(const ValueSlot& slot, const PlanBuffers& buffers);
 
 // Runs every op of the plan in order (each enqueues its work on `stream`), with the pointers the
 // slots give; an op's error is returned naming its node. Output copies are the caller's (they
-// need cudaMemcpyAsync, or memcpy in host tests).
+// need cudaMemcpyAsync, or memcpy in host tests). With `step_events` (plan.steps.size() + 1
+// events), event s is recorded before step s and the last after the last step, so the time
+// between events s and s + 1 is step s's.
 absl::Status RunPlanSteps(const ir::Graph& graph, CudaPlan& plan, const PlanBuffers& buffers, cudaStream_t stream,
-                          const CudaLibraries* libs);
+                          const CudaLibraries* libs, absl::Span<const cudaEvent_t> step_events = {});
 
 }  // namespace tandem::executors::cuda
 

@@ -11,6 +11,7 @@
 #include "common/status_macros.h"
 #include "executors/cpu/cpu_executor.h"
 #include "executors/device_registry.h"
+#include "ir/passes/extract_segment.h"
 
 namespace tandem::tools {
 namespace {
@@ -64,17 +65,66 @@ double Median(std::vector<double> v) {
   return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
-// Why the GPU is not measured, from what this build and machine have.
-std::string GpuNote(const std::vector<executors::DeviceInfo>& devices,
-                    const std::vector<std::string>& notes) {
-  for (const executors::DeviceInfo& d : devices) {
-    if (d.kind == "cuda") {
-      return absl::StrCat(d.name, " is present, but --calibrate does not time GPU nodes yet; "
-                          "GPU times are the roofline's");
-    }
+// Times the nodes the GPU executor runs on GPU `gpu` and fills t.gpu and each such node's
+// gpu_ms. They are cut out as one graph (ir::ExtractSegment) whose inputs, graph inputs or values
+// of nodes the GPU does not run, get seeded random values like the CPU's; the per-node times
+// come from CUDA events around each node's kernels (CudaExecutor::RunProfiled). On failure
+// t.gpu.note says why, and the GPU keeps the roofline's times.
+void CalibrateGpu(const ir::Graph& graph, const executors::DeviceInfo& gpu, const CalibrateOptions& options,
+                  partitioner::CostTable& t) {
+  std::vector<ir::NodeId> nodes;
+  auto order = graph.TopologicalOrder();
+  if (!order.ok()) {
+    t.gpu.note = std::string(order.status().message());
+    return;
   }
-  return absl::StrCat("no GPU to measure (", absl::StrJoin(notes, "; "),
-                      "); GPU times are the roofline's");
+  for (ir::NodeId id : *order) {
+    if (executors::GpuUnsupportedReason(graph, graph.node(id)).empty()) nodes.push_back(id);
+  }
+  if (nodes.empty()) {
+    t.gpu.note = absl::StrCat(gpu.name, " runs none of the nodes; GPU times are the roofline's");
+    return;
+  }
+  auto fail = [&](const absl::Status& s) {
+    t.gpu.note = absl::StrCat(gpu.name, " not measured: ", s.message(), "; GPU times are the roofline's");
+  };
+  auto segment = ir::ExtractSegment(graph, nodes);
+  if (!segment.ok()) return fail(segment.status());
+  const ir::Graph& g = *segment->graph;
+  executors::GpuRunnerOptions runner_options;
+  runner_options.device = gpu.ordinal;
+  auto runner = executors::CreateGpuRunner(g, runner_options);
+  if (!runner.ok()) return fail(runner.status());
+  std::mt19937 rng(options.seed + 1);
+  std::vector<ir::Tensor> inputs;
+  for (ir::ValueId id : g.inputs()) {
+    auto input = RandomInput(g.value(id), rng);
+    if (!input.ok()) return fail(input.status());
+    inputs.push_back(*std::move(input));
+  }
+  for (int w = 0; w < std::max(1, options.warmup); ++w) {  // cuDNN and cuBLASLt load on first use
+    if (auto r = (*runner)->Run(inputs); !r.ok()) return fail(r.status());
+  }
+  const int runs = std::max(1, options.runs);
+  std::vector<std::vector<double>> per_node(nodes.size());
+  std::vector<double> whole, node_ms;
+  for (int r = 0; r < runs; ++r) {
+    if (auto out = (*runner)->RunProfiled(inputs, &node_ms); !out.ok()) return fail(out.status());
+    double sum = 0;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      per_node[i].push_back(node_ms[i]);  // segment node i is nodes[i]
+      sum += node_ms[i];
+    }
+    whole.push_back(sum);
+  }
+  t.gpu.measured = true;
+  t.gpu.name = gpu.name;
+  t.gpu.runs = runs;
+  t.gpu.warmup = std::max(1, options.warmup);
+  t.gpu.run_ms = Median(whole);
+  t.gpu.note = absl::StrCat("GPU executor (cuDNN, cuBLASLt and tandem's kernels), CUDA events per node; ",
+                            nodes.size(), " of ", graph.num_nodes(), " nodes run there");
+  for (size_t i = 0; i < nodes.size(); ++i) t.nodes[nodes[i].value].gpu_ms = Median(per_node[i]);
 }
 
 }  // namespace
@@ -119,7 +169,6 @@ absl::StatusOr<partitioner::CostTable> Calibrate(const ir::Graph& graph,
   t.cpu.warmup = options.warmup;
   t.cpu.run_ms = Median(whole);
   t.cpu.note = "CPU executor (XNNPACK and tandem's kernels), per-node wall time";
-  t.gpu.note = GpuNote(devices, notes);
   for (int id = 0; id < graph.num_nodes(); ++id) {
     const ir::Node& node = graph.node(ir::NodeId(id));
     partitioner::CostTableNode n;
@@ -128,6 +177,12 @@ absl::StatusOr<partitioner::CostTable> Calibrate(const ir::Graph& graph,
     n.op = node.op_type;
     n.cpu_ms = Median(per_node[id]);
     t.nodes.push_back(std::move(n));
+  }
+  t.gpu.note = absl::StrCat("no GPU to measure (", absl::StrJoin(notes, "; "), "); GPU times are the roofline's");
+  for (const executors::DeviceInfo& d : devices) {
+    if (d.kind != "cuda") continue;
+    CalibrateGpu(graph, d, options, t);
+    break;
   }
   return t;
 }

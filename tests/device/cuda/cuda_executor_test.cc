@@ -5,6 +5,8 @@
 
 #include <cuda_runtime_api.h>
 
+#include <cstring>
+
 #include "executors/cuda/conv_algorithm_cache.h"
 #include "gtest/gtest.h"
 #include "tests/device/cuda/cuda_test_util.h"
@@ -147,6 +149,27 @@ TEST_F(CudaExecutorTest, RejectsWrongInputsByName) {
   EXPECT_THAT(ex->Run({testing::RandomF32({1, 3, 8, 8}, 1)}).status(),
               StatusIs(absl::StatusCode::kInvalidArgument, "input 'x' must be f32[1,3,16,16]"));
   EXPECT_THAT(ex->Run(std::vector<ir::Tensor>{}).status(), StatusIs(absl::StatusCode::kInvalidArgument, "takes 1"));
+}
+
+// Per-node GPU times for partition-tool --calibrate: the Convs and the Add take time, the Relu
+// fused into the first Conv reads 0, and the outputs are those of a plain run.
+TEST_F(CudaExecutorTest, RunProfiledTimesEachNodeAndKeepsTheOutputs) {
+  TestGraph t = SmallNet();
+  ASSERT_OK_AND_ASSIGN(auto ex, CudaExecutor::Create(t.graph(), {}));
+  std::vector<ir::Tensor> inputs = testing::RandomInputs(t.graph(), 5);
+  ASSERT_OK_AND_ASSIGN(auto want, ex->Run(inputs));
+  std::vector<double> node_ms;
+  ASSERT_OK_AND_ASSIGN(auto got, ex->RunProfiled(inputs, &node_ms));
+  ASSERT_EQ(node_ms.size(), 4u);  // Conv, Relu, Conv, Add
+  EXPECT_GT(node_ms[0], 0.0);
+  EXPECT_EQ(node_ms[1], 0.0);
+  EXPECT_GT(node_ms[2], 0.0);
+  EXPECT_GT(node_ms[3], 0.0);
+  ASSERT_EQ(got.size(), want.size());
+  EXPECT_EQ(got[0].data.size(), want[0].data.size());
+  EXPECT_EQ(std::memcmp(got[0].data.data(), want[0].data.data(), want[0].data.size()), 0);
+  // A plain run after a timed one still works (and may capture a CUDA graph).
+  ASSERT_OK(ex->Run(inputs).status());
 }
 
 }  // namespace
