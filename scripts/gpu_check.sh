@@ -20,8 +20,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MODE="${1:-}"
 shift || true
 
-BINARIES=(tandem_cuda_tests tandem_gpu_device_tests tandem-run tandem-conformance)
-DEFAULT_MODELS="transformer_encoder,mobilenet_v3_small,mobilenet_v2"
+BINARIES=(tandem_cuda_tests tandem_gpu_device_tests tandem-run tandem-conformance partition-tool)
+DEFAULT_MODELS="transformer_encoder,mobilenet_v3_small"
 # Provided by the GPU machine (its driver, CUDA runtime, cuBLAS, cuDNN): never packed.
 CUDA_LIB_PATTERN='^(libcuda|libcudart|libcublas|libcublasLt|libcudnn|libnvrtc|libnvJitLink)'
 # The C library is used from the host unless the host's is older than ours (see write_runner).
@@ -242,6 +242,10 @@ run() {
       --warmup 3 --iters 20 --cuda_graphs > "$log/gpu_vs_cpu.log" 2>&1 || rc=$?
     note "$name gpu with CUDA graphs vs cpu: exit $rc $(grep -E '^(PASSED|FAILED)' "$log/gpu_vs_cpu.log" || true)" \
       "$(grep -m1 -oE 'median [0-9.]+ ms' "$log/gpu_vs_cpu.log")"
+    rc=0
+    timeout 300 "$run_sh" partition-tool "$m/model.onnx" --profile h100 --calibrate --calibrate-runs 10 \
+      > "$log/calibrate.log" 2>&1 || rc=$?
+    note "$name calibrate (cpu and gpu per node): exit $rc; $(grep -m1 -E '^  gpu ' "$log/calibrate.log" || true)"
     local budget
     for budget in 25% 50% 100%; do
       rc=0

@@ -186,7 +186,8 @@ TEST_P(GpuDeviceModels, PartitionedRunsMatchTheCpuWithinThePlansBudgets) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Exported, GpuDeviceModels,
-                         ::testing::Values("resnet18", "mobilenet_v2", "transformer_encoder", "bert_encoder"));
+                         ::testing::Values("resnet18", "mobilenet_v2", "mobilenet_v3_small", "transformer_encoder",
+                                           "bert_encoder"));
 
 }  // namespace
 }  // namespace tandem::executors
