@@ -102,6 +102,12 @@ absl::StatusOr<Calibration> MeasureOrLoad(const PartitionArgs& args, const ir::G
   for (int id = 0; id < graph.num_nodes(); ++id) {
     c.roofline_cpu_ms[id] = roofline.NodeTime(graph, graph.node(ir::NodeId(id)), pt::DeviceKind::kCpu);
   }
+  if (c.table.gpu.measured) {
+    c.roofline_gpu_ms.resize(graph.num_nodes());
+    for (int id = 0; id < graph.num_nodes(); ++id) {
+      c.roofline_gpu_ms[id] = roofline.NodeTime(graph, graph.node(ir::NodeId(id)), pt::DeviceKind::kGpu);
+    }
+  }
   return c;
 }
 

@@ -39,8 +39,10 @@ struct Calibration {
   std::string source;    // "measured by this run" or "cost table FILE"
   std::string saved_to;  // where --calibrate wrote the table ("" when it did not)
   std::vector<double> roofline_cpu_ms;  // by NodeId: the profile's roofline estimate for the CPU
-  // Measured CPU ms by NodeId (nullopt: not in the table).
+  std::vector<double> roofline_gpu_ms;  // the same for the GPU (empty without a GPU profile)
+  // Measured CPU / GPU ms by NodeId (nullopt: not in the table).
   std::vector<std::optional<double>> MeasuredCpuMs(int num_nodes) const;
+  std::vector<std::optional<double>> MeasuredGpuMs(int num_nodes) const;
 };
 
 struct PartitionReport {

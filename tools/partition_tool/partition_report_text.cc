@@ -171,6 +171,51 @@ std::string Ratio(double measured, double predicted) {
   return predicted > 0 ? Fixed(measured / predicted, 2) + "x" : "-";
 }
 
+// One device's measured times against the roofline: by op, the whole run, the slowest nodes.
+std::string ByOp(const ir::Graph& g, const std::vector<std::optional<double>>& measured,
+                 const std::vector<double>& roofline, const std::string& device, std::optional<double> run_ms) {
+  struct Sum {
+    int nodes = 0;
+    double predicted = 0, measured = 0;
+  };
+  std::map<std::string, Sum> by_op;
+  Sum total;
+  std::vector<int> timed;
+  for (int id = 0; id < g.num_nodes(); ++id) {
+    if (!measured[id]) continue;
+    for (Sum* s : {&by_op[g.node(ir::NodeId(id)).op_type], &total}) {
+      ++s->nodes;
+      s->predicted += roofline[id];
+      s->measured += *measured[id];
+    }
+    timed.push_back(id);
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"op", "nodes", "predicted ms", "measured ms", "measured/predicted"}};
+  for (const auto& [op, s] : by_op) {
+    rows.push_back({op, std::to_string(s.nodes), Ms(s.predicted), Ms(s.measured),
+                    Ratio(s.measured, s.predicted)});
+  }
+  rows.push_back({"total", std::to_string(total.nodes), Ms(total.predicted), Ms(total.measured),
+                  Ratio(total.measured, total.predicted)});
+  std::string out = absl::StrCat("  predicted vs measured ", device, " time, by op\n",
+                                 Table(rows, {false, true, true, true, true}));
+  if (run_ms) {
+    absl::StrAppend(&out, "  whole run on the ", device, " (median): ", Ms(*run_ms),
+                    " ms measured; sum of nodes ", Ms(total.measured), " ms; roofline ",
+                    Ms(total.predicted), " ms\n");
+  }
+  std::sort(timed.begin(), timed.end(), [&](int a, int b) { return *measured[a] > *measured[b]; });
+  timed.resize(std::min<size_t>(timed.size(), 10));
+  rows = {{"node", "op", "predicted ms", "measured ms", "measured/predicted"}};
+  for (int id : timed) {
+    rows.push_back({NodeLabel(g, ir::NodeId(id)), g.node(ir::NodeId(id)).op_type, Ms(roofline[id]),
+                    Ms(*measured[id]), Ratio(*measured[id], roofline[id])});
+  }
+  absl::StrAppend(&out, "  slowest ", device, " nodes (measured)\n", Table(rows, {false, false, true, true, true}));
+  return out;
+}
+
 // Predicted (the profile's roofline) against measured CPU times: by op, in total, and the
 // slowest nodes.
 std::string Calibrated(const ir::Graph& g, const PartitionReport& r) {
@@ -189,47 +234,10 @@ std::string Calibrated(const ir::Graph& g, const PartitionReport& r) {
   if (!c.saved_to.empty()) absl::StrAppend(&out, "  saved to ", c.saved_to, "\n");
   absl::StrAppend(&out, "  the plan above uses the measured times; predicted = the roofline of ",
                   r.profile.cpu.name, " (profile ", r.profile.name, ")\n");
-  const auto measured = c.MeasuredCpuMs(g.num_nodes());
-  struct Sum {
-    int nodes = 0;
-    double predicted = 0, measured = 0;
-  };
-  std::map<std::string, Sum> by_op;
-  Sum total;
-  std::vector<int> timed;
-  for (int id = 0; id < g.num_nodes(); ++id) {
-    if (!measured[id]) continue;
-    for (Sum* s : {&by_op[g.node(ir::NodeId(id)).op_type], &total}) {
-      ++s->nodes;
-      s->predicted += c.roofline_cpu_ms[id];
-      s->measured += *measured[id];
-    }
-    timed.push_back(id);
+  absl::StrAppend(&out, ByOp(g, c.MeasuredCpuMs(g.num_nodes()), c.roofline_cpu_ms, "cpu", cpu.run_ms));
+  if (c.table.gpu.measured && c.roofline_gpu_ms.size() == static_cast<size_t>(g.num_nodes())) {
+    absl::StrAppend(&out, ByOp(g, c.MeasuredGpuMs(g.num_nodes()), c.roofline_gpu_ms, "gpu", c.table.gpu.run_ms));
   }
-  std::vector<std::vector<std::string>> rows = {
-      {"op", "nodes", "predicted ms", "measured ms", "measured/predicted"}};
-  for (const auto& [op, s] : by_op) {
-    rows.push_back({op, std::to_string(s.nodes), Ms(s.predicted), Ms(s.measured),
-                    Ratio(s.measured, s.predicted)});
-  }
-  rows.push_back({"total", std::to_string(total.nodes), Ms(total.predicted), Ms(total.measured),
-                  Ratio(total.measured, total.predicted)});
-  absl::StrAppend(&out, "  predicted vs measured cpu time, by op\n",
-                  Table(rows, {false, true, true, true, true}));
-  if (cpu.run_ms) {
-    absl::StrAppend(&out, "  whole run on the cpu (median): ", Ms(*cpu.run_ms),
-                    " ms measured; sum of nodes ", Ms(total.measured), " ms; roofline ",
-                    Ms(total.predicted), " ms\n");
-  }
-  std::sort(timed.begin(), timed.end(), [&](int a, int b) { return *measured[a] > *measured[b]; });
-  timed.resize(std::min<size_t>(timed.size(), 10));
-  rows = {{"node", "op", "predicted ms", "measured ms", "measured/predicted"}};
-  for (int id : timed) {
-    rows.push_back({NodeLabel(g, ir::NodeId(id)), g.node(ir::NodeId(id)).op_type,
-                    Ms(c.roofline_cpu_ms[id]), Ms(*measured[id]),
-                    Ratio(*measured[id], c.roofline_cpu_ms[id])});
-  }
-  absl::StrAppend(&out, "  slowest nodes (measured)\n", Table(rows, {false, false, true, true, true}));
   return out;
 }
 
@@ -279,6 +287,14 @@ std::vector<std::optional<double>> Calibration::MeasuredCpuMs(int num_nodes) con
   std::vector<std::optional<double>> ms(num_nodes);
   for (const partitioner::CostTableNode& n : table.nodes) {
     if (n.id >= 0 && n.id < num_nodes) ms[n.id] = n.cpu_ms;
+  }
+  return ms;
+}
+
+std::vector<std::optional<double>> Calibration::MeasuredGpuMs(int num_nodes) const {
+  std::vector<std::optional<double>> ms(num_nodes);
+  for (const partitioner::CostTableNode& n : table.nodes) {
+    if (n.id >= 0 && n.id < num_nodes) ms[n.id] = n.gpu_ms;
   }
   return ms;
 }
