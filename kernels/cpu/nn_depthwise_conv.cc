@@ -4,11 +4,14 @@
 // Debian's XNNPACK (2022) has depthwise micro-kernels up to 25 taps (5x5) only; a larger window
 // falls back to its grouped GEMM with one output channel per group, which fills one lane of a
 // 16-wide tile. ConvNeXt's 7x7 depthwise convolutions ran at ~1 GFLOP/s there: 83 of 195 ms of
-// convnext_tiny at 1 thread (partition-tool --calibrate). Here each output pixel accumulates all
-// its taps over a block of channels held in registers.
+// convnext_tiny at 1 thread (partition-tool --calibrate). Here the vector row loop
+// (VectorF32Kernels::depthwise_row, vector_f32_depthwise_impl.h) keeps a block of output columns
+// times a block of channels in registers; this file packs the weights channel-contiguous, finds
+// the input rows of each output row (rows in the padding are skipped) and splits the work.
 //
 // Same layout contract as the XNNPACK convolution: input 0 and output 0 may each be NCHW or
 // channels-last (the executor's layout pass decides), the rest is converted in scratch.
+#include <algorithm>
 #include <limits>
 #include <memory>
 #include <string>
@@ -25,6 +28,9 @@ namespace {
 constexpr float kInf = std::numeric_limits<float>::infinity();
 // XNNPACK's depthwise kernels cover windows up to this many taps; it stays in charge of those.
 constexpr int64_t kXnnpackMaxDepthwiseTaps = 25;
+// Channels per task, a multiple of every ISA's channel block (48, 16 and 8 floats in
+// vector_f32_depthwise_impl.h), so that only the last chunk of a row can end in a partial block.
+constexpr int64_t kChannelChunk = 96;
 
 class DepthwiseConvKernel final : public CpuKernel {
  public:
@@ -56,28 +62,27 @@ class DepthwiseConvKernel final : public CpuKernel {
     }
     float* y = out_nhwc_ ? ctx.outputs[0].as<float>() : out_.data();
     const int64_t in_h = w_.in[1], in_w = w_.in[2], out_h = w_.out[1], out_w = w_.out[2];
-    const int64_t k_h = w_.kernel[1], k_w = w_.kernel[2];
-    const auto pixel = VectorF32().depthwise_pixel;
-    const float* bias = bias_.empty() ? nullptr : bias_.data();
-    // One task per output row of one image.
-    ParallelForRange(ctx.threadpool, p_.batch * out_h, 1, [&](int64_t begin, int64_t end) {
-      std::vector<const float*> taps(static_cast<size_t>(k_h * k_w));
-      for (int64_t row = begin; row < end; ++row) {
+    const int64_t k_h = w_.kernel[1];
+    const auto row_kernel = VectorF32().depthwise_row;
+    const int64_t chunks = (channels + kChannelChunk - 1) / kChannelChunk;
+    // One task per (output row of one image, chunk of channels): a 7x7 map has only 7 rows.
+    ParallelForRange(ctx.threadpool, p_.batch * out_h * chunks, 1, [&](int64_t begin, int64_t end) {
+      std::vector<const float*> input_rows(static_cast<size_t>(k_h));
+      DepthwiseRow r{input_rows.data(), weights_.data(), bias_.empty() ? nullptr : bias_.data(), nullptr,
+                     channels, 0, 0, in_w, out_w, k_h, w_.kernel[2], w_.stride[2], w_.dilation[2], w_.pad[2],
+                     clamp_.min, clamp_.max};
+      for (int64_t task = begin; task < end; ++task) {
+        const int64_t row = task / chunks, chunk = task % chunks;
         const int64_t n = row / out_h, oh = row % out_h;
         const float* image = x + n * in_h * in_w * channels;
-        float* out_row = y + row * out_w * channels;
-        for (int64_t ow = 0; ow < out_w; ++ow) {
-          for (int64_t kh = 0; kh < k_h; ++kh) {
-            const int64_t ih = oh * w_.stride[1] - w_.pad[1] + kh * w_.dilation[1];
-            for (int64_t kw = 0; kw < k_w; ++kw) {
-              const int64_t iw = ow * w_.stride[2] - w_.pad[2] + kw * w_.dilation[2];
-              const bool inside = ih >= 0 && ih < in_h && iw >= 0 && iw < in_w;
-              taps[kh * k_w + kw] = inside ? image + (ih * in_w + iw) * channels : nullptr;
-            }
-          }
-          pixel(taps.data(), k_h * k_w, weights_.data(), bias, channels, clamp_.min, clamp_.max,
-                out_row + ow * channels);
+        for (int64_t kh = 0; kh < k_h; ++kh) {
+          const int64_t ih = oh * w_.stride[1] - w_.pad[1] + kh * w_.dilation[1];
+          input_rows[kh] = ih >= 0 && ih < in_h ? image + ih * in_w * channels : nullptr;
         }
+        r.out = y + row * out_w * channels;
+        r.channel_begin = chunk * kChannelChunk;
+        r.channel_end = std::min(channels, r.channel_begin + kChannelChunk);
+        row_kernel(r);
       }
     });
     if (!out_nhwc_) {

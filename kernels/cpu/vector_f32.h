@@ -12,6 +12,24 @@
 
 namespace tandem::kernels::cpu {
 
+// One output row of a 2-D depthwise convolution (one filter per channel), NHWC:
+//   out[ow * channels + c] = min(max(bias[c] + sum over kh, kw of
+//       input_rows[kh][(ow * stride - pad_left + kw * dilation) * channels + c] *
+//       weights[(kh * kernel_w + kw) * channels + c], lo), hi)
+// for ow < out_w and c in [channel_begin, channel_end). A null input_rows[kh] is a row of the
+// padding, and a column outside [0, in_w) is padding too: both add nothing. bias may be null.
+// Only those channels of `out` are written, so threads may share a row by channel ranges.
+struct DepthwiseRow {
+  const float* const* input_rows;  // [kernel_h], each in_w pixels of `channels` floats, or null
+  const float* weights;            // [kernel_h * kernel_w][channels]
+  const float* bias;               // [channels], or null
+  float* out;                      // out_w pixels of `channels` floats
+  int64_t channels, channel_begin, channel_end;
+  int64_t in_w, out_w, kernel_h, kernel_w;
+  int64_t stride, dilation, pad_left;  // along the width
+  float lo, hi;                        // the fused clamp (-inf, inf for none)
+};
+
 struct VectorF32Kernels {
   const char* isa;  // "avx512", "avx2" or "sse2"
   // y[i] = exp(x[i]) / erf(x[i]) / tanh(x[i]), i < n (y may be x). Accuracy in simd.h.
@@ -22,11 +40,9 @@ struct VectorF32Kernels {
   // A NaN anywhere in the row, or a row that is all -inf, gives NaN everywhere, as numpy does.
   // Weights below 2^-125 are exactly 0.
   void (*softmax_row)(const float* x, float* y, int64_t n, bool log);
-  // One output pixel of a depthwise convolution with channels innermost (NHWC):
-  // out[c] = min(max(bias[c] + sum_t taps[t][c] * weights[t * channels + c], lo), hi) for
-  // c < channels. A null taps[t] is a tap in the padding (adds nothing); bias may be null.
-  void (*depthwise_pixel)(const float* const* taps, int64_t num_taps, const float* weights, const float* bias,
-                          int64_t channels, float lo, float hi, float* out);
+  // Channels [channel_begin, channel_end) of one output row of a 2-D depthwise convolution with
+  // channels innermost (DepthwiseRow has the geometry and the contract).
+  void (*depthwise_row)(const DepthwiseRow& row);
   // y[p * channels + c] = x[p * channels + c] * scale[c] + shift[c] for p < pixels (channels
   // innermost: a per-channel affine map such as an inference BatchNormalization in NHWC).
   void (*channel_affine)(const float* x, float* y, int64_t pixels, int64_t channels, const float* scale,

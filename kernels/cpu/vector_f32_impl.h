@@ -7,6 +7,7 @@
 
 #include "kernels/cpu/simd.h"
 #include "kernels/cpu/vector_f32.h"
+#include "kernels/cpu/vector_f32_depthwise_impl.h"
 
 namespace tandem::kernels::cpu::simd {
 namespace {
@@ -59,57 +60,6 @@ void SoftmaxRow(const float* x, float* y, int64_t n, bool log) {
     const float scale = static_cast<float>(1.0 / sum);
     for (int64_t i = 0; i < full; i += kLanes) Store(y + i, Load<V>(y + i) * scale);
     if (tail) StorePartial(y + full, LoadPartial<V>(y + full, tail, 0.0f) * scale, tail);
-  }
-}
-
-template <typename V>
-inline V Clamp(V v, V lo, V hi) {
-  v = v < lo ? lo : v;
-  return v > hi ? hi : v;
-}
-
-// Four vectors of channels at a time keep their sums in registers across all taps.
-template <typename V>
-void DepthwisePixel(const float* const* taps, int64_t num_taps, const float* weights, const float* bias,
-                    int64_t channels, float lo, float hi, float* out) {
-  constexpr int64_t kLanes = kLanesOf<V>;
-  const V vlo = Splat<V>(lo), vhi = Splat<V>(hi);
-  int64_t c = 0;
-  for (; c + 4 * kLanes <= channels; c += 4 * kLanes) {
-    V a0 = Splat<V>(0.0f), a1 = a0, a2 = a0, a3 = a0;
-    if (bias) {
-      a0 = Load<V>(bias + c), a1 = Load<V>(bias + c + kLanes);
-      a2 = Load<V>(bias + c + 2 * kLanes), a3 = Load<V>(bias + c + 3 * kLanes);
-    }
-    for (int64_t t = 0; t < num_taps; ++t) {
-      const float* x = taps[t];
-      if (x == nullptr) continue;
-      const float* w = weights + t * channels + c;
-      a0 += Load<V>(x + c) * Load<V>(w);
-      a1 += Load<V>(x + c + kLanes) * Load<V>(w + kLanes);
-      a2 += Load<V>(x + c + 2 * kLanes) * Load<V>(w + 2 * kLanes);
-      a3 += Load<V>(x + c + 3 * kLanes) * Load<V>(w + 3 * kLanes);
-    }
-    Store(out + c, Clamp(a0, vlo, vhi));
-    Store(out + c + kLanes, Clamp(a1, vlo, vhi));
-    Store(out + c + 2 * kLanes, Clamp(a2, vlo, vhi));
-    Store(out + c + 3 * kLanes, Clamp(a3, vlo, vhi));
-  }
-  for (; c + kLanes <= channels; c += kLanes) {
-    V a = bias ? Load<V>(bias + c) : Splat<V>(0.0f);
-    for (int64_t t = 0; t < num_taps; ++t) {
-      if (taps[t] != nullptr) a += Load<V>(taps[t] + c) * Load<V>(weights + t * channels + c);
-    }
-    Store(out + c, Clamp(a, vlo, vhi));
-  }
-  if (c < channels) {
-    const int64_t n = channels - c;
-    V a = bias ? LoadPartial<V>(bias + c, n, 0.0f) : Splat<V>(0.0f);
-    for (int64_t t = 0; t < num_taps; ++t) {
-      if (taps[t] == nullptr) continue;
-      a += LoadPartial<V>(taps[t] + c, n, 0.0f) * LoadPartial<V>(weights + t * channels + c, n, 0.0f);
-    }
-    StorePartial(out + c, Clamp(a, vlo, vhi), n);
   }
 }
 
@@ -172,7 +122,7 @@ constexpr VectorF32Kernels MakeVectorF32Kernels(const char* isa) {
                           Map<V, Erf<V>>,
                           Map<V, Tanh<V>>,
                           SoftmaxRow<V>,
-                          DepthwisePixel<V>,
+                          DepthwiseRowLoop<V>,
                           ChannelAffine<V>,
                           {BinaryRun<V, kVectorAdd>, BinaryRun<V, kVectorSub>, BinaryRun<V, kVectorMul>,
                            BinaryRun<V, kVectorDiv>}};

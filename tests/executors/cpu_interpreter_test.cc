@@ -90,7 +90,7 @@ TEST(CpuInterpreter, RunsIfBranchesWithOuterScopeValues) {
   ir::Graph g("if");
   g.set_opset("", 17);
   auto cond = *g.AddInput("cond", TensorInfo{DType::kBool, Shape::Static({})});
-  auto x = *g.AddInput("x", F32(Shape::Static({2})));
+  ASSERT_OK(g.AddInput("x", F32(Shape::Static({2}))).status());  // read by name inside the branches
   auto y = *g.AddNodeOutput("y", F32(Shape::Static({2})));
   auto then_g = std::make_shared<ir::Graph>("then");
   {

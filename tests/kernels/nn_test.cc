@@ -81,7 +81,10 @@ TEST(NnConv, MatchesReferenceOnBothPathsAndThreadCounts) {
 }
 
 // Depthwise windows beyond XNNPACK's 25 taps take kernels/cpu/nn_depthwise_conv.cc: channel
-// counts below, at and past the vector blocks (every ISA's tail), strides, dilations, padding.
+// counts below, at and past the vector blocks (every ISA's tail) and the 96-channel task chunks,
+// widths that are not a multiple of the column block, images one pixel wide or narrower than
+// the window, strides, dilations, asymmetric padding. Each ISA's row loop on its own:
+// simd_test.cc (DepthwiseRow...); here the best one, with the executor's threading.
 TEST(NnConv, LargeDepthwiseWindowsMatchReference) {
   std::vector<ConvCase> cases;
   //              n  c   m   g   in        kernel  strides dilations pads
@@ -89,6 +92,14 @@ TEST(NnConv, LargeDepthwiseWindowsMatchReference) {
   cases.push_back({2, 17, 17, 17, {12, 10}, {7, 7}, {2, 1}, {1, 1}, {3, 2, 3, 1}});
   cases.push_back({1, 70, 70, 70, {11, 11}, {6, 5}, {1, 2}, {2, 1}, {4, 0, 5, 2}});
   cases.push_back({1, 96, 96, 96, {14, 14}, {7, 7}, {1, 1}, {1, 1}, {3, 3, 3, 3}});
+  cases.push_back({1, 200, 200, 200, {7, 7}, {7, 7}, {1, 1}, {1, 1}, {3, 3, 3, 3}});     // ConvNeXt's last stage
+  cases.push_back({1, 50, 50, 50, {9, 23}, {7, 7}, {1, 1}, {1, 1}, {3, 3, 3, 3}});       // 23 = 2 blocks + 7
+  cases.push_back({2, 33, 33, 33, {10, 19}, {7, 7}, {2, 2}, {1, 1}, {3, 1, 2, 3}});      // stride 2
+  cases.push_back({1, 48, 48, 48, {15, 21}, {5, 7}, {1, 1}, {2, 3}, {4, 9, 4, 9}});      // dilation
+  cases.push_back({1, 16, 16, 16, {8, 30}, {7, 7}, {1, 1}, {1, 1}, {0, 6, 6, 0}});       // one-sided pads
+  cases.push_back({1, 20, 20, 20, {9, 1}, {7, 7}, {1, 1}, {1, 1}, {3, 3, 3, 3}});        // 1 pixel wide
+  cases.push_back({1, 8, 8, 8, {1, 1}, {7, 7}, {1, 1}, {1, 1}, {3, 3, 3, 3}});           // 1x1 image
+  cases.push_back({1, 64, 64, 64, {6, 3}, {7, 7}, {1, 3}, {1, 1}, {2, 5, 1, 4}});        // wider pads than image
   for (size_t i = 0; i < cases.size(); ++i) {
     cases[i].bias = i % 2 == 0;
     for (int threads : {1, 2}) CheckConv(cases[i], true, threads);

@@ -157,42 +157,92 @@ TEST(VectorF32, SoftmaxRowsAroundEachVectorWidthWithMaskedEntries) {
   }
 }
 
-// A depthwise-convolution pixel on every ISA: channel counts around each block and vector width,
-// padding taps (null), no bias, and the clamp (NaN passes through it).
-TEST(VectorF32, DepthwisePixelSumsTapsPerChannelAndClamps) {
+// One row of a depthwise convolution, summed in double from DepthwiseRow's contract.
+std::vector<double> RefDepthwiseRow(const DepthwiseRow& r) {
+  std::vector<double> out(static_cast<size_t>(r.out_w * r.channels));
+  for (int64_t ow = 0; ow < r.out_w; ++ow) {
+    for (int64_t c = r.channel_begin; c < r.channel_end; ++c) {
+      double sum = r.bias ? r.bias[c] : 0.0;
+      for (int64_t kh = 0; kh < r.kernel_h; ++kh) {
+        for (int64_t kw = 0; kw < r.kernel_w; ++kw) {
+          const int64_t iw = ow * r.stride - r.pad_left + kw * r.dilation;
+          if (r.input_rows[kh] == nullptr || iw < 0 || iw >= r.in_w) continue;
+          const float w = r.weights[(kh * r.kernel_w + kw) * r.channels + c];
+          sum += static_cast<double>(r.input_rows[kh][iw * r.channels + c]) * w;
+        }
+      }
+      out[ow * r.channels + c] = std::min<double>(r.hi, std::max<double>(r.lo, sum));
+    }
+  }
+  return out;
+}
+
+// A depthwise-convolution row on every ISA: channel counts around each channel block and vector
+// width, widths around each column block and narrower than the window, strides, dilations,
+// left and right padding (also wider than the image), a row in the padding, a channel range
+// (the rest of the row untouched), no bias, and the clamp.
+TEST(VectorF32, DepthwiseRowMatchesReferenceOnEveryBlockingEdge) {
+  struct Geometry {
+    int64_t in_w, kernel_w, stride, dilation, pad_left, pad_right;
+  };
+  const std::vector<Geometry> geometries = {
+      {7, 7, 1, 1, 3, 3},   {14, 7, 1, 1, 3, 3},  {56, 7, 1, 1, 3, 3},  {23, 7, 1, 1, 3, 3}, {1, 7, 1, 1, 3, 3},
+      {2, 9, 1, 1, 4, 4},   {13, 7, 2, 1, 3, 2},  {20, 5, 3, 2, 1, 4},  {17, 3, 1, 3, 0, 0}, {9, 7, 1, 1, 0, 6},
+      {9, 7, 1, 1, 6, 0},   {4, 3, 1, 1, 5, 5},   {30, 1, 2, 1, 0, 0},  {40, 11, 1, 1, 5, 5}};
+  constexpr int64_t kKernelH = 3;
   for (const VectorF32Kernels* t : Tables()) {
     SCOPED_TRACE(t->isa);
-    for (int64_t channels : {1, 3, 4, 8, 15, 16, 17, 31, 32, 63, 64, 65, 70, 96, 130}) {
-      SCOPED_TRACE(channels);
-      constexpr int kTaps = 5;
-      std::vector<float> inputs(kTaps * channels), weights(kTaps * channels), bias(channels), out(channels + 1, -7.0f);
-      for (size_t i = 0; i < inputs.size(); ++i) {
-        inputs[i] = static_cast<float>((i * 37) % 11) - 5.0f;
-        weights[i] = static_cast<float>((i * 13) % 7) * 0.25f - 0.75f;
-      }
-      for (int64_t c = 0; c < channels; ++c) bias[c] = static_cast<float>(c % 5) - 2.0f;
-      std::vector<const float*> taps;
-      for (int k = 0; k < kTaps; ++k) taps.push_back(k == 2 ? nullptr : inputs.data() + k * channels);
-      for (bool with_bias : {true, false}) {
-        t->depthwise_pixel(taps.data(), kTaps, weights.data(), with_bias ? bias.data() : nullptr, channels, -3.0f, 4.0f,
-                           out.data());
-        for (int64_t c = 0; c < channels; ++c) {
-          double want = with_bias ? bias[c] : 0.0;
-          for (int k = 0; k < kTaps; ++k) {
-            if (k != 2) want += static_cast<double>(inputs[k * channels + c]) * weights[k * channels + c];
+    for (const Geometry& g : geometries) {
+      const int64_t out_w = (g.in_w + g.pad_left + g.pad_right - (g.kernel_w - 1) * g.dilation - 1) / g.stride + 1;
+      for (int64_t channels : {1, 5, 8, 16, 17, 32, 48, 50, 64, 96, 131}) {
+        SCOPED_TRACE("in_w " + std::to_string(g.in_w) + " kernel_w " + std::to_string(g.kernel_w) + " stride " +
+                     std::to_string(g.stride) + " dilation " + std::to_string(g.dilation) + " pads " +
+                     std::to_string(g.pad_left) + "," + std::to_string(g.pad_right) + " channels " +
+                     std::to_string(channels));
+        const std::vector<float> input = Random(kKernelH * g.in_w * channels, 7, -2.0f, 2.0f);
+        const std::vector<float> weights = Random(kKernelH * g.kernel_w * channels, 11, -1.0f, 1.0f);
+        const std::vector<float> bias = Random(channels, 13, -1.0f, 1.0f);
+        // The middle row lies in the padding.
+        const std::vector<const float*> rows = {input.data(), nullptr, input.data() + 2 * g.in_w * channels};
+        const int64_t begin = channels > 40 ? 3 : 0, end = channels > 40 ? channels - 2 : channels;
+        for (bool with_bias : {true, false}) {
+          const float lo = with_bias ? -kInf : -1.5f, hi = with_bias ? kInf : 2.0f;
+          std::vector<float> out(out_w * channels + 1, -7.0f);
+          const DepthwiseRow r{rows.data(), weights.data(), with_bias ? bias.data() : nullptr, out.data(),
+                               channels, begin, end, g.in_w, out_w, kKernelH, g.kernel_w, g.stride, g.dilation,
+                               g.pad_left, lo, hi};
+          t->depthwise_row(r);
+          const std::vector<double> want = RefDepthwiseRow(r);
+          for (int64_t ow = 0; ow < out_w; ++ow) {
+            for (int64_t c = 0; c < channels; ++c) {
+              const float got = out[ow * channels + c];
+              if (c < begin || c >= end) {
+                ASSERT_EQ(got, -7.0f) << "wrote column " << ow << " channel " << c << " outside the range";
+              } else {
+                ASSERT_NEAR(got, want[ow * channels + c], 1e-5 * (1 + std::abs(want[ow * channels + c])))
+                    << "column " << ow << " channel " << c;
+              }
+            }
           }
-          want = std::min(4.0, std::max(-3.0, want));
-          ASSERT_NEAR(out[c], want, 1e-5) << "channel " << c;
+          ASSERT_EQ(out[out_w * channels], -7.0f) << "wrote past the row";
         }
-        EXPECT_EQ(out[channels], -7.0f) << "wrote past the last channel";
       }
     }
-    const float nan = std::numeric_limits<float>::quiet_NaN();
-    std::vector<float> x = {nan, 1.0f}, w = {1.0f, 1.0f}, y(2);
-    const float* tap = x.data();
-    t->depthwise_pixel(&tap, 1, w.data(), nullptr, 2, 0.0f, 6.0f, y.data());
-    EXPECT_TRUE(std::isnan(y[0]));
-    EXPECT_EQ(y[1], 1.0f);
+  }
+}
+
+// NaN passes through the clamp, as in an unfused Clip.
+TEST(VectorF32, DepthwiseRowPropagatesNaNThroughTheClamp) {
+  for (const VectorF32Kernels* t : Tables()) {
+    SCOPED_TRACE(t->isa);
+    for (int64_t channels : {2, 16, 48}) {
+      std::vector<float> x(channels, 1.0f), w(channels, 1.0f), y(channels);
+      x[0] = kNaN;
+      const float* row = x.data();
+      t->depthwise_row({&row, w.data(), nullptr, y.data(), channels, 0, channels, 1, 1, 1, 1, 1, 1, 0, 0.0f, 6.0f});
+      EXPECT_TRUE(std::isnan(y[0]));
+      EXPECT_EQ(y[channels - 1], 1.0f);
+    }
   }
 }
 
