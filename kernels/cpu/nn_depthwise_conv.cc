@@ -102,9 +102,8 @@ class DepthwiseConvKernel final : public CpuKernel {
   std::vector<float> in_, out_;  // NHWC scratch for an NCHW input or output
 };
 
-}  // namespace
-
-KernelOr MakeDepthwiseConv(const KernelBuildContext& ctx) {
+// Builds the kernel for a depthwise window of more than min_taps taps (declines the rest).
+KernelOr BuildDepthwiseConv(const KernelBuildContext& ctx, int64_t min_taps) {
   auto p = ReadConvParams(ctx);
   if (!p.ok()) return p.status();
   if (p->dtype != ir::DType::kFloat32) return ctx.Unsupported("depthwise path is float32 only");
@@ -114,7 +113,7 @@ KernelOr MakeDepthwiseConv(const KernelBuildContext& ctx) {
   }
   const Window3 g = ToWindow3(p->window);
   const int64_t taps = g.kernel[1] * g.kernel[2];
-  if (taps <= kXnnpackMaxDepthwiseTaps) return ctx.Unsupported("XNNPACK's depthwise kernels cover this window");
+  if (taps <= min_taps) return ctx.Unsupported("XNNPACK's depthwise kernels cover this window");
   const ir::Tensor* w = ctx.constant_input(1);
   const ir::Tensor* b = p->has_bias ? ctx.constant_input(2) : nullptr;
   if (w == nullptr || (p->has_bias && b == nullptr)) return ctx.Unsupported("needs constant weights and bias");
@@ -132,5 +131,11 @@ KernelOr MakeDepthwiseConv(const KernelBuildContext& ctx) {
   if (ctx.requested_clamp()) kernel->MarkClampFused();
   return kernel;
 }
+
+}  // namespace
+
+KernelOr MakeDepthwiseConv(const KernelBuildContext& ctx) { return BuildDepthwiseConv(ctx, kXnnpackMaxDepthwiseTaps); }
+
+KernelOr MakeOwnDepthwiseConv(const KernelBuildContext& ctx) { return BuildDepthwiseConv(ctx, 0); }
 
 }  // namespace tandem::kernels::cpu::nn

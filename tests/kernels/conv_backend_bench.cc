@@ -8,7 +8,11 @@
 // processes falls on both. Reported: per shape the median of its calls, and the model's conv
 // time (shapes weighted by how often they occur) as the median over rounds.
 //
-//   tandem-conv-backend-bench SHAPES [--threads N] [--rounds R] [--only tandem|dnnl]
+//   tandem-conv-backend-bench SHAPES [--threads N] [--rounds R] [--only tandem|dnnl] [--pair xnn-own]
+//
+// --pair xnn-own compares XNNPACK's convolution (first column) with our depthwise kernel
+// forced for every window (nn::MakeOwnDepthwiseConv, second column) instead of tandem with
+// oneDNN; give it depthwise shapes only. --only tandem|dnnl then names the first|second column.
 //
 // --only times one side in a process of its own. With 2 threads that matters: libgomp's worker
 // spins after each oneDNN call (unless OMP_WAIT_POLICY=passive) and takes a core from tandem's
@@ -89,7 +93,7 @@ struct Layer {
   std::vector<double> ms_xnn, ms_dnnl;
 };
 
-std::unique_ptr<Layer> MakeLayer(const ConvShape& c, std::mt19937& rng) {
+std::unique_ptr<Layer> MakeLayer(const ConvShape& c, bool xnn_vs_own, std::mt19937& rng) {
   auto layer = std::make_unique<Layer>();
   layer->shape = c;
   ir::Graph& g = layer->graph;
@@ -110,11 +114,11 @@ std::unique_ptr<Layer> MakeLayer(const ConvShape& c, std::mt19937& rng) {
   if (c.relu) clamp = FusedClamp{0.f, std::numeric_limits<float>::infinity()};
   KernelBuildContext ctx(g, added, clamp);
   // tandem's path without oneDNN, in registry order: our large-window depthwise kernel, then XNNPACK.
-  auto xnn = nn::MakeDepthwiseConv(ctx);
-  if (!xnn.ok()) xnn = nn::MakeXnnConv(ctx);
+  auto xnn = xnn_vs_own ? nn::MakeXnnConv(ctx) : nn::MakeDepthwiseConv(ctx);
+  if (!xnn.ok() && !xnn_vs_own) xnn = nn::MakeXnnConv(ctx);
   if (!xnn.ok()) std::fprintf(stderr, "XNNPACK: %s\n", std::string(xnn.status().message()).c_str());
   if (xnn.ok()) layer->xnn = std::move(*xnn);
-  auto dnnl = conv_bench::MakeDnnlConv(ctx);
+  auto dnnl = xnn_vs_own ? nn::MakeOwnDepthwiseConv(ctx) : conv_bench::MakeDnnlConv(ctx);
   if (!dnnl.ok()) std::fprintf(stderr, "oneDNN: %s\n", std::string(dnnl.status().message()).c_str());
   if (dnnl.ok()) layer->dnnl = std::move(*dnnl);
   for (CpuKernel* k : {layer->xnn.get(), layer->dnnl.get()}) {
@@ -154,15 +158,17 @@ double Median(std::vector<double> v) {
 
 int Main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s SHAPES [--threads N] [--rounds R]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s SHAPES [--threads N] [--rounds R] [--only tandem|dnnl] [--pair xnn-own]\n",
+                 argv[0]);
     return 2;
   }
   int threads = 1, rounds = 30;
-  std::string only;
+  std::string only, pair;
   for (int i = 2; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--rounds")) rounds = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--only")) only = argv[i + 1];
+    if (!std::strcmp(argv[i], "--pair")) pair = argv[i + 1];
   }
   std::vector<ConvShape> shapes = ReadShapes(argv[1]);
   if (shapes.empty()) {
@@ -171,7 +177,8 @@ int Main(int argc, char** argv) {
   }
   std::mt19937 rng(7);
   std::vector<std::unique_ptr<Layer>> layers;
-  for (const ConvShape& c : shapes) layers.push_back(MakeLayer(c, rng));
+  const bool xnn_vs_own = pair == "xnn-own";
+  for (const ConvShape& c : shapes) layers.push_back(MakeLayer(c, xnn_vs_own, rng));
   for (auto& l : layers) {
     if (only == "tandem") l->dnnl.reset();
     if (only == "dnnl") l->xnn.reset();
@@ -209,21 +216,23 @@ int Main(int argc, char** argv) {
     if (only != "dnnl") total_xnn.push_back(sum_xnn);
     if (only != "tandem") total_dnnl.push_back(sum_dnnl);
   }
-  std::printf("%-44s %8s %9s %9s %7s %11s %9s\n", "shape (C HxW -> M, kernel, stride, group, xcount)", "GFLOP",
-              "tandem ms", "dnnl ms", "d/t", "tandem GF/s", "dnnl GF/s");
+  const char* a = xnn_vs_own ? "xnn" : "tandem";  // the columns' names
+  const char* b = xnn_vs_own ? "own" : "dnnl";
+  std::printf("%-44s %8s %7s ms %7s ms %7s %8s GF/s %8s GF/s\n", "shape (C HxW -> M, kernel, stride, group, xcount)",
+              "GFLOP", a, b, "2nd/1st", a, b);
   double weighted_xnn = 0, weighted_dnnl = 0;
   for (auto& l : layers) {
     const double x = Median(l->ms_xnn), d = Median(l->ms_dnnl);
     weighted_xnn += x * l->shape.count;
     weighted_dnnl += d * l->shape.count;
-    std::printf("%-44s %8.4f %9.4f %9.4f %7.2f %11.1f %9.1f\n", l->shape.Describe().c_str(), l->shape.gflop(), x, d,
+    std::printf("%-44s %8.4f %10.4f %10.4f %7.2f %13.1f %13.1f\n", l->shape.Describe().c_str(), l->shape.gflop(), x, d,
                 d / x, l->shape.gflop() / x * 1e3, l->shape.gflop() / d * 1e3);
   }
-  std::printf("threads %d, rounds %d, max rel. difference tandem vs dnnl %.2e\n", threads, rounds, worst);
-  std::printf("weighted sum of per-shape medians: tandem %.3f ms, dnnl %.3f ms, dnnl/tandem %.3f\n", weighted_xnn,
-              weighted_dnnl, weighted_dnnl / weighted_xnn);
-  std::printf("median over rounds of the model's conv time: tandem %.3f ms, dnnl %.3f ms, dnnl/tandem %.3f\n",
-              Median(total_xnn), Median(total_dnnl), Median(total_dnnl) / Median(total_xnn));
+  std::printf("threads %d, rounds %d, max rel. difference %s vs %s %.2e\n", threads, rounds, a, b, worst);
+  std::printf("weighted sum of per-shape medians: %s %.3f ms, %s %.3f ms, %s/%s %.3f\n", a, weighted_xnn, b,
+              weighted_dnnl, b, a, weighted_dnnl / weighted_xnn);
+  std::printf("median over rounds of the model's conv time: %s %.3f ms, %s %.3f ms, %s/%s %.3f\n", a,
+              Median(total_xnn), b, Median(total_dnnl), b, a, Median(total_dnnl) / Median(total_xnn));
   if (pool != nullptr) pthreadpool_destroy(pool);
   return 0;
 }
