@@ -15,6 +15,9 @@
 #
 # Runs are sequential (tandem, then ORT, per model and thread count), so a busy machine skews
 # both about equally; the peak RSS of the ORT column includes node itself (~40-50 MiB).
+# The CPU-time columns are each process's median CPU time per run (all threads): at 1 thread
+# they hardly move when other work shares the machine, so read that ratio when it is busy.
+# (At 2 threads they include workers waiting for work, so they are not a latency.)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ORT_DIR=$ROOT/tools/bench/ort
@@ -71,8 +74,8 @@ fmt() { node -e 'const [k, a, b] = process.argv.slice(1);
 # last_json: the last line of stdin that starts with '{' (tandem-run also prints text).
 last_json() { grep '^{' | tail -n 1 || true; }
 
-header="| model | threads | tandem median ms | ORT median ms | ratio tandem/ORT | tandem peak RSS MiB | ORT peak RSS MiB |"
-rule="| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+header="| model | threads | tandem median ms | ORT median ms | ratio tandem/ORT | tandem CPU ms | ORT CPU ms | CPU ratio | tandem peak RSS MiB | ORT peak RSS MiB |"
+rule="| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 if ((check)); then header+=" outputs match torch (tandem / ORT) |"; rule+=" --- |"; fi
 rows=()
 
@@ -96,21 +99,22 @@ for dir in "${dirs[@]}"; do
     ort_json=$(last_json <<<"$ort_out")
 
     if [[ -n $tandem_json ]]; then
-      IFS=$'\t' read -r t_ms t_rss t_pass <<<"$(json_fields "$tandem_json" median_ms peak_rss_bytes passed)"
+      IFS=$'\t' read -r t_ms t_rss t_pass t_cpu <<<"$(json_fields "$tandem_json" median_ms peak_rss_bytes passed cpu_ms)"
     else
       # No JSON: the run failed before timing; show its error in the table.
-      t_ms=-; t_rss=-; t_pass=error
+      t_ms=-; t_rss=-; t_pass=error; t_cpu=-
       echo "${tandem_out:-(no output)} [exit status $t_rc]" | tail -n 3 | sed "s|^|  tandem $name: |" >&2
     fi
     if [[ -n $ort_json ]]; then
-      IFS=$'\t' read -r o_ms o_rss o_pass <<<"$(json_fields "$ort_json" median_ms peak_rss_bytes passed)"
+      IFS=$'\t' read -r o_ms o_rss o_pass o_cpu <<<"$(json_fields "$ort_json" median_ms peak_rss_bytes passed cpu_ms)"
     else
-      o_ms=-; o_rss=-; o_pass=error
+      o_ms=-; o_rss=-; o_pass=error; o_cpu=-
       echo "${ort_out:-(no output)} [exit status $o_rc]" | tail -n 3 | sed "s|^|  ORT $name: |" >&2
     fi
     t_cell=$(fmt ms "$t_ms"); [[ $t_ms == - ]] && t_cell="error"
     o_cell=$(fmt ms "$o_ms"); [[ $o_ms == - ]] && o_cell="error"
-    row="| $name | $t | $t_cell | $o_cell | $(fmt ratio "$t_ms" "$o_ms") | $(fmt mib "$t_rss") | $(fmt mib "$o_rss") |"
+    row="| $name | $t | $t_cell | $o_cell | $(fmt ratio "$t_ms" "$o_ms") | $(fmt ms "$t_cpu") | $(fmt ms "$o_cpu") | $(fmt ratio "$t_cpu" "$o_cpu") |"
+    row+=" $(fmt mib "$t_rss") | $(fmt mib "$o_rss") |"
     ((check)) && row+=" $t_pass / $o_pass |"
     rows+=("$row")
   done

@@ -8,7 +8,8 @@
 // from DIR/input_<i>.pb (ONNX TensorProto, graph-input order, like tandem-run) or are seeded
 // random values. The session is sequential with intraOpNumThreads N and interOpNumThreads 1,
 // full graph optimization. Prints one JSON line, the same keys as tandem-run's:
-//   {"model","threads","iters","median_ms","min_ms","p90_ms","peak_rss_bytes"[,"outputs","passed"]}
+//   {"model","threads","iters","median_ms","min_ms","p90_ms","peak_rss_bytes","cpu_ms"[,"outputs","passed"]}
+// cpu_ms is the median CPU time of the process per run (process.cpuUsage(), all threads).
 // peak_rss_bytes is VmHWM from /proc/self/status, i.e. it includes node itself (~40-50 MiB).
 // With --expected, compares outputs with DIR/output_<i>.pb (|got - want| <= atol + rtol*|want|)
 // and exits 1 on a mismatch.
@@ -232,18 +233,22 @@ async function main() {
 
   let results;
   for (let w = 0; w < opts.warmup; ++w) results = await session.run(feeds);
-  const times = [];
+  const times = [], cpuTimes = [];
   const iters = Math.max(1, opts.iters);
   for (let it = 0; it < iters; ++it) {
+    const cpuStart = process.cpuUsage();
     const start = process.hrtime.bigint();
     results = await session.run(feeds);
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    const cpu = process.cpuUsage(cpuStart);
+    cpuTimes.push((cpu.user + cpu.system) / 1e3);
   }
   const sorted = [...times].sort((a, b) => a - b);
   const out = {
     model: opts.model, runtime: 'onnxruntime-node ' + (ort.env.versions.node || ort.env.versions.common),
     threads: opts.threads, iters, median_ms: percentile(sorted, 0.5), min_ms: sorted[0],
     p90_ms: percentile(sorted, 0.9), peak_rss_bytes: peakRssBytes(),
+    cpu_ms: percentile([...cpuTimes].sort((a, b) => a - b), 0.5),
   };
 
   let passed = true;
