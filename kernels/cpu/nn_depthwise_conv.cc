@@ -1,13 +1,16 @@
-// Depthwise 2-D convolution (groups = input channels = output channels) with windows of more than
-// 25 taps, channels-last, on the widest vectors the CPU has (vector_f32.h).
+// Depthwise 2-D convolution (groups = input channels = output channels), float32, channels-last,
+// on the widest vectors the CPU has (vector_f32.h). Every window size runs here, not in XNNPACK.
 //
-// Debian's XNNPACK (2022) has depthwise micro-kernels up to 25 taps (5x5) only; a larger window
-// falls back to its grouped GEMM with one output channel per group, which fills one lane of a
-// 16-wide tile. ConvNeXt's 7x7 depthwise convolutions ran at ~1 GFLOP/s there: 83 of 195 ms of
-// convnext_tiny at 1 thread (partition-tool --calibrate). Here the vector row loop
-// (VectorF32Kernels::depthwise_row, vector_f32_depthwise_impl.h) keeps a block of output columns
-// times a block of channels in registers; this file packs the weights channel-contiguous, finds
-// the input rows of each output row (rows in the padding are skipped) and splits the work.
+// Why our own: Debian's XNNPACK (2022) has depthwise micro-kernels up to 25 taps (5x5) only; a
+// larger window falls back to its grouped GEMM with one output channel per group, which fills one
+// lane of a 16-wide tile (convnext_tiny's 7x7 convolutions ran at ~1 GFLOP/s there). Its 3x3 and
+// 5x5 micro-kernels compute one pixel at a time and reload every weight for every multiply-add;
+// in whole models (tandem-run's cpu_ms, 1 thread) this kernel took 5% off efficientnet_b0 and
+// mobilenet_v2 and 14% off mobilenet_v3_small (docs/cpu_executor.md).
+// Here the vector row loop (VectorF32Kernels::depthwise_row, vector_f32_depthwise_impl.h) keeps a
+// block of output columns times a block of channels in registers; this file packs the weights
+// channel-contiguous, finds the input rows of each output row (rows in the padding are skipped)
+// and splits the work.
 //
 // Same layout contract as the XNNPACK convolution: input 0 and output 0 may each be NCHW or
 // channels-last (the executor's layout pass decides), the rest is converted in scratch.
@@ -26,8 +29,6 @@ namespace tandem::kernels::cpu::nn {
 namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
-// XNNPACK's depthwise kernels cover windows up to this many taps; it stays in charge of those.
-constexpr int64_t kXnnpackMaxDepthwiseTaps = 25;
 // Channels per task, a multiple of every ISA's channel block (48, 16 and 8 floats in
 // vector_f32_depthwise_impl.h), so that only the last chunk of a row can end in a partial block.
 constexpr int64_t kChannelChunk = 96;
@@ -102,8 +103,9 @@ class DepthwiseConvKernel final : public CpuKernel {
   std::vector<float> in_, out_;  // NHWC scratch for an NCHW input or output
 };
 
-// Builds the kernel for a depthwise window of more than min_taps taps (declines the rest).
-KernelOr BuildDepthwiseConv(const KernelBuildContext& ctx, int64_t min_taps) {
+}  // namespace
+
+KernelOr MakeDepthwiseConv(const KernelBuildContext& ctx) {
   auto p = ReadConvParams(ctx);
   if (!p.ok()) return p.status();
   if (p->dtype != ir::DType::kFloat32) return ctx.Unsupported("depthwise path is float32 only");
@@ -113,7 +115,6 @@ KernelOr BuildDepthwiseConv(const KernelBuildContext& ctx, int64_t min_taps) {
   }
   const Window3 g = ToWindow3(p->window);
   const int64_t taps = g.kernel[1] * g.kernel[2];
-  if (taps <= min_taps) return ctx.Unsupported("XNNPACK's depthwise kernels cover this window");
   const ir::Tensor* w = ctx.constant_input(1);
   const ir::Tensor* b = p->has_bias ? ctx.constant_input(2) : nullptr;
   if (w == nullptr || (p->has_bias && b == nullptr)) return ctx.Unsupported("needs constant weights and bias");
@@ -131,11 +132,5 @@ KernelOr BuildDepthwiseConv(const KernelBuildContext& ctx, int64_t min_taps) {
   if (ctx.requested_clamp()) kernel->MarkClampFused();
   return kernel;
 }
-
-}  // namespace
-
-KernelOr MakeDepthwiseConv(const KernelBuildContext& ctx) { return BuildDepthwiseConv(ctx, kXnnpackMaxDepthwiseTaps); }
-
-KernelOr MakeOwnDepthwiseConv(const KernelBuildContext& ctx) { return BuildDepthwiseConv(ctx, 0); }
 
 }  // namespace tandem::kernels::cpu::nn

@@ -14,8 +14,7 @@ namespace tandem::kernels::cpu::nn {
 
 using KernelOr = absl::StatusOr<std::unique_ptr<CpuKernel>>;
 
-KernelOr MakeDepthwiseConv(const KernelBuildContext& ctx);      // f32 2-D depthwise, > 25 taps
-KernelOr MakeOwnDepthwiseConv(const KernelBuildContext& ctx);   // the same kernel, any window (benchmarks)
+KernelOr MakeDepthwiseConv(const KernelBuildContext& ctx);      // f32 2-D depthwise, any window
 KernelOr MakeXnnConv(const KernelBuildContext& ctx);            // f32 1-D/2-D, constant weights
 KernelOr MakeRefConv(const KernelBuildContext& ctx);            // float types, 1-D to 3-D
 KernelOr MakeXnnConvTranspose(const KernelBuildContext& ctx);   // f32 1-D/2-D, constant weights

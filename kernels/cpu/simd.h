@@ -24,6 +24,10 @@
 
 #include <cstdint>
 
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 namespace tandem::kernels::cpu::simd {
 namespace {
 
@@ -57,14 +61,40 @@ inline void Store(float* p, V v) {
   if constexpr (sizeof(V) == 16) *reinterpret_cast<F32x4u*>(p) = v;
 }
 // The first n (< lanes) floats of p; the other lanes hold `fill`.
+// Under AVX-512 and AVX2 these are masked moves (lanes past n are neither read nor written, so
+// they never fault); elsewhere lane by lane.
 template <typename V>
 inline V LoadPartial(const float* p, int64_t n, float fill) {
+#if defined(__AVX512F__)
+  if constexpr (sizeof(V) == 64) {
+    return (V)_mm512_mask_loadu_ps(_mm512_set1_ps(fill), static_cast<__mmask16>((1u << n) - 1), p);
+  }
+#endif
+#if defined(__AVX2__)
+  if constexpr (sizeof(V) == 32) {
+    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    return (V)_mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, mask), _mm256_castsi256_ps(mask));
+  }
+#endif
   V v = V{} + fill;
   for (int64_t i = 0; i < n; ++i) v[i] = p[i];
   return v;
 }
 template <typename V>
 inline void StorePartial(float* p, V v, int64_t n) {
+#if defined(__AVX512F__)
+  if constexpr (sizeof(V) == 64) {
+    _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), (__m512)v);
+    return;
+  }
+#endif
+#if defined(__AVX2__)
+  if constexpr (sizeof(V) == 32) {
+    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    _mm256_maskstore_ps(p, mask, (__m256)v);
+    return;
+  }
+#endif
   for (int64_t i = 0; i < n; ++i) p[i] = v[i];
 }
 template <typename V>

@@ -11,7 +11,7 @@
 //   tandem-conv-backend-bench SHAPES [--threads N] [--rounds R] [--only tandem|dnnl] [--pair xnn-own]
 //
 // --pair xnn-own compares XNNPACK's convolution (first column) with our depthwise kernel
-// forced for every window (nn::MakeOwnDepthwiseConv, second column) instead of tandem with
+// (nn::MakeDepthwiseConv, second column) instead of tandem with
 // oneDNN; give it depthwise shapes only. --only tandem|dnnl then names the first|second column.
 //
 // --only times one side in a process of its own. With 2 threads that matters: libgomp's worker
@@ -118,7 +118,7 @@ std::unique_ptr<Layer> MakeLayer(const ConvShape& c, bool xnn_vs_own, std::mt199
   if (!xnn.ok() && !xnn_vs_own) xnn = nn::MakeXnnConv(ctx);
   if (!xnn.ok()) std::fprintf(stderr, "XNNPACK: %s\n", std::string(xnn.status().message()).c_str());
   if (xnn.ok()) layer->xnn = std::move(*xnn);
-  auto dnnl = xnn_vs_own ? nn::MakeOwnDepthwiseConv(ctx) : conv_bench::MakeDnnlConv(ctx);
+  auto dnnl = xnn_vs_own ? nn::MakeDepthwiseConv(ctx) : conv_bench::MakeDnnlConv(ctx);
   if (!dnnl.ok()) std::fprintf(stderr, "oneDNN: %s\n", std::string(dnnl.status().message()).c_str());
   if (dnnl.ok()) layer->dnnl = std::move(*dnnl);
   for (CpuKernel* k : {layer->xnn.get(), layer->dnnl.get()}) {

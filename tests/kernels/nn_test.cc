@@ -80,12 +80,12 @@ TEST(NnConv, MatchesReferenceOnBothPathsAndThreadCounts) {
   }
 }
 
-// Depthwise windows beyond XNNPACK's 25 taps take kernels/cpu/nn_depthwise_conv.cc: channel
+// Every float32 2-D depthwise convolution takes kernels/cpu/nn_depthwise_conv.cc: channel
 // counts below, at and past the vector blocks (every ISA's tail) and the 96-channel task chunks,
 // widths that are not a multiple of the column block, images one pixel wide or narrower than
 // the window, strides, dilations, asymmetric padding. Each ISA's row loop on its own:
 // simd_test.cc (DepthwiseRow...); here the best one, with the executor's threading.
-TEST(NnConv, LargeDepthwiseWindowsMatchReference) {
+TEST(NnConv, DepthwiseWindowsMatchReference) {
   std::vector<ConvCase> cases;
   //              n  c   m   g   in        kernel  strides dilations pads
   cases.push_back({1, 3, 3, 3, {9, 8}, {7, 7}, {1, 1}, {1, 1}, {3, 3, 3, 3}});
@@ -100,6 +100,15 @@ TEST(NnConv, LargeDepthwiseWindowsMatchReference) {
   cases.push_back({1, 20, 20, 20, {9, 1}, {7, 7}, {1, 1}, {1, 1}, {3, 3, 3, 3}});        // 1 pixel wide
   cases.push_back({1, 8, 8, 8, {1, 1}, {7, 7}, {1, 1}, {1, 1}, {3, 3, 3, 3}});           // 1x1 image
   cases.push_back({1, 64, 64, 64, {6, 3}, {7, 7}, {1, 3}, {1, 1}, {2, 5, 1, 4}});        // wider pads than image
+  // The 3x3 and 5x5 windows of MobileNet and EfficientNet, with their channel tails (72, 88:
+  // an 8-lane remainder; 120: one of 8 after two 48-blocks and a 16), strides 1 and 2.
+  cases.push_back({1, 72, 72, 72, {14, 14}, {3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}});
+  cases.push_back({1, 88, 88, 88, {7, 7}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}});
+  cases.push_back({1, 120, 120, 120, {9, 9}, {5, 5}, {1, 1}, {1, 1}, {2, 2, 2, 2}});
+  cases.push_back({1, 144, 144, 144, {12, 12}, {5, 5}, {2, 2}, {1, 1}, {2, 2, 2, 2}});
+  cases.push_back({2, 32, 32, 32, {17, 13}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}});
+  cases.push_back({1, 5, 5, 5, {6, 6}, {3, 3}, {1, 1}, {1, 1}, {0, 0, 0, 0}});          // fewer channels than a vector
+  cases.push_back({1, 1, 1, 1, {4, 5}, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}});          // one channel, 1x1 window
   for (size_t i = 0; i < cases.size(); ++i) {
     cases[i].bias = i % 2 == 0;
     for (int threads : {1, 2}) CheckConv(cases[i], true, threads);
