@@ -33,7 +33,7 @@ struct CpuExecutorOptions {
   // importer::MakeNodeInference(model opsets). Without it only statically shaped graphs run.
   NodeInferenceFn infer;
   // Rewrites of the step list (cpu_executor_layout.cc); off only to compare against them.
-  bool fuse_clamps = true;     // Conv + Relu/Clip → one XNNPACK convolution
+  bool fuse_clamps = true;     // Conv or Add + Relu/Clip → one step
   bool channels_last = true;   // keep activations NHWC between XNNPACK kernels
 };
 

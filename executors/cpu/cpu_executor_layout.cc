@@ -1,8 +1,9 @@
 // The CPU executor's two rewrites of its step list (never of the graph):
 //
-// 1. Clamp fusion. A Conv whose only consumer is a Relu or a Clip with constant bounds asks its
-//    kernel to clamp its output (XNNPACK's output_min/output_max). When the kernel accepts, the
-//    Conv step writes the clamp's output and the clamp's step disappears.
+// 1. Clamp fusion. A Conv or Add whose only consumer is a Relu or a Clip with constant bounds
+//    asks its kernel to clamp its output (XNNPACK's output_min/output_max; the float32 binary
+//    kernel clamps each run while it is in cache). When the kernel accepts, the step writes the
+//    clamp's output and the clamp's step disappears.
 // 2. Channels-last layout. XNNPACK computes NHWC while ONNX activations are NCHW; converting
 //    around every Conv moved each activation twice (half of MobileNet-v2's time). Walking the
 //    steps in order, a 4-D float value is kept channels-last when its producer can write it so
@@ -90,7 +91,10 @@ class ToChannelsFirstKernel final : public CpuKernel {
 
 std::optional<FusedClamp> CpuExecutor::FusableClamp(const ir::Graph& g, const ir::Node& node,
                                                     ir::NodeId* clamp_node) {
-  if (!node.domain.empty() || node.op_type != "Conv" || node.outputs.size() != 1) return std::nullopt;
+  // Conv (XNNPACK's output clamp) and Add (the residual sum before a ResNet block's Relu).
+  if (!node.domain.empty() || (node.op_type != "Conv" && node.op_type != "Add") || node.outputs.size() != 1) {
+    return std::nullopt;
+  }
   const ir::ValueId out = node.outputs[0];
   if (!out.valid() || IsGraphOutput(g, out)) return std::nullopt;
   const ir::Value& v = g.value(out);
