@@ -10,6 +10,7 @@
 #include "common/status_macros.h"
 #include "executors/cpu/tensor_axis.h"
 #include "executors/memory_planner.h"
+#include "kernels/cpu/fused_kernels.h"
 
 namespace tandem::executors {
 namespace {
@@ -114,9 +115,17 @@ absl::StatusOr<std::unique_ptr<CpuExecutor>> CpuExecutor::Create(const ir::Graph
                             absl::StrCat(node.Describe(), ": ", dims.status().message()));
       }
     }
+    ir::NodeId mul_node;
+    if (options.fuse && FusableSilu(graph, node, &mul_node)) {
+      const ir::ValueId out = graph.node(mul_node).outputs[0];
+      Step step{kernels::cpu::MakeSiluKernel(*graph.value(out).info.shape.num_elements()), id, node.inputs, {out}};
+      fused_away[mul_node.value] = true;
+      ex->steps_.push_back(std::move(step));
+      continue;
+    }
     ir::NodeId clamp_node;
     std::optional<kernels::cpu::FusedClamp> clamp;
-    if (options.fuse_clamps) clamp = FusableClamp(graph, node, &clamp_node);
+    if (options.fuse) clamp = FusableClamp(graph, node, &clamp_node);
     TANDEM_ASSIGN_OR_RETURN(auto kernel, registry.Create(graph, node, clamp));
     Step step{std::move(kernel), id, node.inputs, node.outputs};
     // Weights the kernel packed and never reads again need not stay resident in the mapped model

@@ -33,7 +33,7 @@ struct CpuExecutorOptions {
   // importer::MakeNodeInference(model opsets). Without it only statically shaped graphs run.
   NodeInferenceFn infer;
   // Rewrites of the step list (cpu_executor_layout.cc); off only to compare against them.
-  bool fuse_clamps = true;     // Conv or Add + Relu/Clip → one step
+  bool fuse = true;            // Conv or Add + Relu/Clip, and Sigmoid + Mul (SiLU) → one step
   bool channels_last = true;   // keep activations NHWC between XNNPACK kernels
 };
 
@@ -51,7 +51,8 @@ class CpuExecutor {
   absl::StatusOr<std::vector<ir::Tensor>> Run(absl::Span<const ir::Tensor> inputs);
   // Like Run, and times each node: (*node_ms)[node id] = the wall-clock milliseconds of its
   // step(s) in this run (steady_clock around the kernels' Run). A layout conversion counts in the
-  // node it feeds; a fused Relu/Clip counts in the Conv that absorbed it and reads 0. For
+  // node it feeds; a fused Relu/Clip counts in the Conv that absorbed it and reads 0 (as does the Mul of a
+  // fused SiLU, which counts in its Sigmoid). For
   // calibration (partition-tool --calibrate). FailedPrecondition in interpreter mode, which
   // builds kernels per run.
   absl::StatusOr<std::vector<ir::Tensor>> RunProfiled(absl::Span<const ir::Tensor> inputs,
@@ -100,9 +101,11 @@ class CpuExecutor {
 
   CpuExecutor(const ir::Graph& graph) : graph_(graph) {}
   absl::Status Plan();
-  // cpu_executor_layout.cc: the Relu/Clip a Conv may absorb, and the channels-last pass.
+  // cpu_executor_layout.cc: the Relu/Clip a Conv may absorb, the Mul that makes a Sigmoid a
+  // SiLU, and the channels-last pass.
   static std::optional<kernels::cpu::FusedClamp> FusableClamp(const ir::Graph& graph, const ir::Node& node,
                                                               ir::NodeId* clamp_node);
+  static bool FusableSilu(const ir::Graph& graph, const ir::Node& node, ir::NodeId* mul_node);
   void AssignLayouts();
   kernels::cpu::TensorView View(ir::ValueId id, std::vector<ir::Tensor>& outputs);
 

@@ -1,9 +1,11 @@
 // The CPU executor's two rewrites of its step list (never of the graph):
 //
-// 1. Clamp fusion. A Conv or Add whose only consumer is a Relu or a Clip with constant bounds
-//    asks its kernel to clamp its output (XNNPACK's output_min/output_max; the float32 binary
-//    kernel clamps each run while it is in cache). When the kernel accepts, the step writes the
-//    clamp's output and the clamp's step disappears.
+// 1. Fusions. A Conv or Add whose only consumer is a Relu or a Clip with constant bounds asks
+//    its kernel to clamp its output (XNNPACK's output_min/output_max; the float32 binary kernel
+//    clamps each run while it is in cache). When the kernel accepts, the step writes the
+//    clamp's output and the clamp's step disappears. A float32 Sigmoid whose only consumer is
+//    Mul(x, Sigmoid(x)) becomes one SiLU step (kernels/cpu/fused_kernels.h) writing the Mul's
+//    output: one pass over x instead of two plus the sigmoid's buffer.
 // 2. Channels-last layout. XNNPACK computes NHWC while ONNX activations are NCHW; converting
 //    around every Conv moved each activation twice (half of MobileNet-v2's time). Walking the
 //    steps in order, a 4-D float value is kept channels-last when its producer can write it so
@@ -123,6 +125,32 @@ std::optional<FusedClamp> CpuExecutor::FusableClamp(const ir::Graph& g, const ir
   if (!(clamp.min < clamp.max)) return std::nullopt;
   *clamp_node = v.consumers[0];
   return clamp;
+}
+
+bool CpuExecutor::FusableSilu(const ir::Graph& g, const ir::Node& node, ir::NodeId* mul_node) {
+  if (!node.domain.empty() || node.op_type != "Sigmoid" || node.inputs.size() != 1 || node.outputs.size() != 1) {
+    return false;
+  }
+  const ir::ValueId x = node.inputs[0], s = node.outputs[0];
+  if (!x.valid() || !s.valid() || IsGraphOutput(g, s)) return false;
+  const ir::Value& sv = g.value(s);
+  if (sv.info.dtype != ir::DType::kFloat32 || sv.consumers.size() != 1) return false;
+  const ir::Node& mul = g.node(sv.consumers[0]);
+  if (!mul.domain.empty() || mul.op_type != "Mul" || mul.inputs.size() != 2 || mul.outputs.size() != 1 ||
+      !mul.outputs[0].valid()) {
+    return false;
+  }
+  if (!((mul.inputs[0] == x && mul.inputs[1] == s) || (mul.inputs[0] == s && mul.inputs[1] == x))) return false;
+  // No broadcasting: the product has x's static shape.
+  const ir::TensorInfo& xi = g.value(x).info;
+  const ir::TensorInfo& yi = g.value(mul.outputs[0]).info;
+  auto x_dims = xi.shape.static_sizes();
+  if (xi.dtype != ir::DType::kFloat32 || yi.dtype != ir::DType::kFloat32 || !x_dims ||
+      yi.shape.static_sizes() != x_dims) {
+    return false;
+  }
+  *mul_node = sv.consumers[0];
+  return true;
 }
 
 void CpuExecutor::AssignLayouts() {

@@ -1,4 +1,5 @@
-// float32 Exp, Erf and Tanh on the widest vectors this CPU has (vector_f32.h).
+// float32 Exp, Erf and Tanh on the widest vectors this CPU has (vector_f32.h), and the fused
+// SiLU step (fused_kernels.h).
 //
 // The generic elementwise kernels compile for baseline x86-64, and Erf called libm's scalar erff:
 // on bert_encoder the four Erf nodes of the GELUs were 24% of a 1-thread run (perf record;
@@ -7,6 +8,7 @@
 #include <memory>
 
 #include "kernels/cpu/elementwise_common.h"
+#include "kernels/cpu/fused_kernels.h"
 #include "kernels/cpu/vector_f32.h"
 
 namespace tandem::kernels::cpu::elementwise {
@@ -56,3 +58,11 @@ void RegisterVectorF32Kernels(KernelRegistry& r) {
 }
 
 }  // namespace tandem::kernels::cpu::elementwise
+
+namespace tandem::kernels::cpu {
+
+std::unique_ptr<CpuKernel> MakeSiluKernel(int64_t count) {
+  return std::make_unique<elementwise::VectorUnaryKernel>(VectorF32().silu, count);
+}
+
+}  // namespace tandem::kernels::cpu

@@ -36,6 +36,9 @@ struct VectorF32Kernels {
   void (*exp)(const float* x, float* y, int64_t n);
   void (*erf)(const float* x, float* y, int64_t n);
   void (*tanh)(const float* x, float* y, int64_t n);
+  // y[i] = x[i] * sigmoid(x[i]) (SiLU), as Mul(x, Sigmoid(x)) gives it, NaN and infinities
+  // included; within 4e-7 relative (y may be x).
+  void (*silu)(const float* x, float* y, int64_t n);
   // Softmax (log = false) or LogSoftmax of one contiguous row of n >= 1 floats (y may be x).
   // A NaN anywhere in the row, or a row that is all -inf, gives NaN everywhere, as numpy does.
   // Weights below 2^-125 are exactly 0.

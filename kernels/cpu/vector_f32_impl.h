@@ -63,6 +63,42 @@ void SoftmaxRow(const float* x, float* y, int64_t n, bool log) {
   }
 }
 
+// x * sigmoid(x), the value Mul(x, Sigmoid(x)) computes, NaN and infinities included
+// (silu(-inf) = -inf * 0 = NaN). With z = -|x|: sigmoid(|x|) = 1 / (1 + e^z), and
+// sigmoid(-|x|) = e^z / (1 + e^z), so e^z never overflows.
+template <typename V>
+inline V Silu(V x) {
+#if defined(__AVX512F__)
+  if constexpr (sizeof(V) == 64) {
+    // About 19 instructions a vector: e^z as 2^n (vscalefps) times a degree-5 polynomial on the
+    // reduced argument, the reciprocal as vrcp14ps plus one Newton step (2^-28).
+    const __m512 v = (__m512)x;
+    const __m512 z = _mm512_max_ps(_mm512_or_ps(v, _mm512_set1_ps(-0.0f)), _mm512_set1_ps(-104.0f));  // e^-104 = 0
+    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(z, _mm512_set1_ps(1.44269504088896341f)),
+                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 t = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), z);  // ln2, split in two
+    t = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187045e-06f), t);
+    __m512 p = _mm512_set1_ps(0x1.0F9F9Cp-7f);  // minimax e^t on [-ln2/2, ln2/2]
+    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(0x1.573A1Ap-5f));
+    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(0x1.555A80p-3f));
+    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(0x1.FFFDC6p-2f));
+    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(0x1.FFFFF6p-1f));
+    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(1.0f));
+    const __m512 e = _mm512_scalef_ps(p, n);  // e^z in [0, 1]
+    const __m512 d = _mm512_add_ps(e, _mm512_set1_ps(1.0f));
+    __m512 r = _mm512_rcp14_ps(d);
+    r = _mm512_fmadd_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(1.0f)), r);
+    r = _mm512_mask_mul_ps(r, _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ), r, e);
+    return (V)_mm512_mul_ps(v, r);
+  }
+#endif
+  const V zero = Splat<V>(0.0f);
+  const V z = x < zero ? x : zero - x;  // -|x|; NaN stays NaN
+  const V e = Exp(z);
+  const V r = 1.0f / (e + 1.0f);
+  return x * (x < zero ? e * r : r);
+}
+
 template <typename V>
 void ChannelAffine(const float* x, float* y, int64_t pixels, int64_t channels, const float* scale,
                    const float* shift) {
@@ -121,6 +157,7 @@ constexpr VectorF32Kernels MakeVectorF32Kernels(const char* isa) {
                           Map<V, Exp<V>>,
                           Map<V, Erf<V>>,
                           Map<V, Tanh<V>>,
+                          Map<V, Silu<V>>,
                           SoftmaxRow<V>,
                           DepthwiseRowLoop<V>,
                           ChannelAffine<V>,

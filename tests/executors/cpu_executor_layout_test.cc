@@ -1,7 +1,8 @@
-// The CPU executor's step rewrites (cpu_executor_layout.cc): Conv+Relu/Clip fusion and
-// channels-last activations between XNNPACK kernels, checked against the executor with both
-// switched off, on a small graph that mixes every case.
+// The CPU executor's step rewrites (cpu_executor_layout.cc): Conv/Add + Relu/Clip and SiLU
+// fusion and channels-last activations between XNNPACK kernels, checked against the executor
+// with both switched off, on small graphs that mix the cases.
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <random>
 
@@ -92,7 +93,7 @@ void ExpectSameOutputs(CpuExecutor& plain, CpuExecutor& fast, const Tensor& inpu
 absl::StatusOr<std::unique_ptr<CpuExecutor>> Make(const ir::Graph& g, bool rewrites, int threads) {
   CpuExecutorOptions options;
   options.threads = threads;
-  options.fuse_clamps = rewrites;
+  options.fuse = rewrites;
   options.channels_last = rewrites;
   return CpuExecutor::Create(g, options);
 }
@@ -219,6 +220,77 @@ TEST(CpuExecutorLayout, ResidualAddFusesTheReluOrClipAfterIt) {
   ASSERT_OK_AND_ASSIGN(auto fast, Make(g, true, 1));
   ASSERT_OK_AND_ASSIGN(auto out, fast->Run({Tensor::FromValues<float>(DType::kFloat32, {1, 4, 6, 6}, nan_input)}));
   EXPECT_TRUE(std::isnan(out[0].values<float>()[0]));
+}
+
+// SiLU as PyTorch exports it: Mul(x, Sigmoid(x)), either operand order. Fused: after a Conv
+// (channels-last) and on a graph input (NCHW). Not fused: a Sigmoid with a second reader, a Mul
+// that broadcasts, a Mul of the sigmoid with something else.
+TEST(CpuExecutorLayout, SigmoidTimesItsInputFusesIntoOneSiluStep) {
+  ir::Graph g{"silu"};
+  g.set_opset("", 13);
+  auto x = *g.AddInput("x", F32({1, 4, 6, 6}));
+  auto w = *g.AddInitializer("w", Random({8, 4, 3, 3}, 41));
+  auto a = *g.AddNodeOutput("a", F32({1, 8, 6, 6}));
+  auto sa = *g.AddNodeOutput("sa", F32({1, 8, 6, 6}));
+  auto ya = *g.AddNodeOutput("ya", F32({1, 8, 6, 6}));
+  auto sy = *g.AddNodeOutput("sy", F32({1, 8, 6, 6}));
+  auto z = *g.AddNodeOutput("z", F32({1, 8, 6, 6}));
+  auto sz = *g.AddNodeOutput("sz", F32({1, 8, 6, 6}));
+  auto q = *g.AddNodeOutput("q", F32({1, 8, 6, 6}));
+  auto sx = *g.AddNodeOutput("sx", F32({1, 4, 6, 6}));
+  auto xs = *g.AddNodeOutput("xs", F32({1, 4, 6, 6}));
+  auto gap = *g.AddNodeOutput("gap", F32({1, 8, 1, 1}));
+  auto sg = *g.AddNodeOutput("sg", F32({1, 8, 1, 1}));
+  auto se = *g.AddNodeOutput("se", F32({1, 8, 6, 6}));
+  std::map<std::string, ir::Attribute, std::less<>> conv3 = {
+      {"kernel_shape", ir::Attribute(std::vector<int64_t>{3, 3})},
+      {"pads", ir::Attribute(std::vector<int64_t>{1, 1, 1, 1})}};
+  (void)g.AddNode(ir::Node{"conv", "Conv", "", {x, w}, {a}, conv3});
+  const ir::NodeId sig_a = *g.AddNode(ir::Node{"sig_a", "Sigmoid", "", {a}, {sa}, {}});
+  const ir::NodeId mul_a = *g.AddNode(ir::Node{"mul_a", "Mul", "", {a, sa}, {ya}, {}});
+  (void)g.AddNode(ir::Node{"sig_y", "Sigmoid", "", {ya}, {sy}, {}});
+  const ir::NodeId mul_y = *g.AddNode(ir::Node{"mul_y", "Mul", "", {sy, ya}, {z}, {}});  // sigmoid first
+  (void)g.AddNode(ir::Node{"sig_z", "Sigmoid", "", {z}, {sz}, {}});                          // sz is an output too
+  const ir::NodeId mul_z = *g.AddNode(ir::Node{"mul_z", "Mul", "", {z, sz}, {q}, {}});
+  (void)g.AddNode(ir::Node{"sig_x", "Sigmoid", "", {x}, {sx}, {}});
+  const ir::NodeId mul_x = *g.AddNode(ir::Node{"mul_x", "Mul", "", {x, sx}, {xs}, {}});
+  (void)g.AddNode(ir::Node{"gap", "GlobalAveragePool", "", {q}, {gap}, {}});
+  (void)g.AddNode(ir::Node{"sig_g", "Sigmoid", "", {gap}, {sg}, {}});
+  const ir::NodeId mul_se = *g.AddNode(ir::Node{"mul_se", "Mul", "", {q, sg}, {se}, {}});  // broadcasts: not SiLU
+  g.AddOutput(sz);
+  g.AddOutput(xs);
+  g.AddOutput(se);
+  ASSERT_OK_AND_ASSIGN(auto plain, Make(g, false, 1));
+  for (int threads : {1, 2}) {
+    ASSERT_OK_AND_ASSIGN(auto fast, Make(g, true, threads));
+    ExpectSameOutputs(*plain, *fast, Random({1, 4, 6, 6}, 42), 1e-6f);
+    std::vector<double> node_ms;
+    ASSERT_OK(fast->RunProfiled({Random({1, 4, 6, 6}, 43)}, &node_ms).status());
+    EXPECT_GT(node_ms[sig_a.value], 0.0);
+    EXPECT_EQ(node_ms[mul_a.value], 0.0);  // inside sig_a
+    EXPECT_EQ(node_ms[mul_y.value], 0.0);
+    EXPECT_EQ(node_ms[mul_x.value], 0.0);
+    EXPECT_GT(node_ms[mul_z.value], 0.0);   // sz is a graph output
+    EXPECT_GT(node_ms[mul_se.value], 0.0);  // broadcasting Mul
+  }
+  // Special values give what the two unfused ops give: -inf * Sigmoid(-inf) = -inf * 0 is NaN.
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  std::vector<float> special(4 * 36, 0.5f);
+  special[0] = -kInf;
+  special[1] = kInf;
+  special[2] = std::nanf("");
+  special[3] = -100.0f;
+  special[4] = 100.0f;
+  ASSERT_OK_AND_ASSIGN(auto fast, Make(g, true, 1));
+  const Tensor in = Tensor::FromValues<float>(DType::kFloat32, {1, 4, 6, 6}, special);
+  ASSERT_OK_AND_ASSIGN(auto got, fast->Run({in}));
+  ASSERT_OK_AND_ASSIGN(auto want, plain->Run({in}));
+  auto xs_got = got[1].values<float>(), xs_want = want[1].values<float>();
+  EXPECT_TRUE(std::isnan(xs_got[0]) && std::isnan(xs_want[0]));
+  EXPECT_EQ(xs_got[1], kInf);
+  EXPECT_TRUE(std::isnan(xs_got[2]));
+  EXPECT_NEAR(xs_got[3], xs_want[3], 1e-40f);
+  EXPECT_EQ(xs_got[4], 100.0f);
 }
 
 }  // namespace

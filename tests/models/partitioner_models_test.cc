@@ -47,7 +47,7 @@ TEST_P(PartitionerModels, EveryPlanFitsItsBudgets) {
   // An all-CPU plan's arena is the CPU executor's arena, byte for byte, before the executor's
   // step rewrites (Conv+Relu fusion, channels-last); with them it is no larger.
   executors::CpuExecutorOptions plain;
-  plain.fuse_clamps = plain.channels_last = false;
+  plain.fuse = plain.channels_last = false;
   ASSERT_OK_AND_ASSIGN(auto executor, executors::CpuExecutor::Create(g, plain));
   ASSERT_OK_AND_ASSIGN(Plan cpu_plan, p.Run(Strategy::kAllCpu));
   EXPECT_EQ(cpu_plan.Memory(DeviceKind::kCpu)->arena_bytes, executor->arena_bytes());

@@ -110,7 +110,7 @@ TEST(Partitioner, AllCpuArenaIsExactlyTheCpuExecutorsArena) {
   // rewrites (the Add + Relu here would fuse) byte for byte; with them the executor's arena is
   // no larger (asserted below and, on exported models, in partitioner_models_test.cc).
   executors::CpuExecutorOptions plain;
-  plain.fuse_clamps = plain.channels_last = false;
+  plain.fuse = plain.channels_last = false;
   ASSERT_OK_AND_ASSIGN(auto executor, executors::CpuExecutor::Create(*g, plain));
   ASSERT_FALSE(executor->interpreted());
   ASSERT_OK_AND_ASSIGN(auto rewritten, executors::CpuExecutor::Create(*g, {}));

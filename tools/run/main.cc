@@ -58,7 +58,7 @@ ABSL_FLAG(bool, strict, false, "partitioned: fail (exit 3) instead of running on
 ABSL_FLAG(bool, json, false, "partitioned: per segment and per transfer times in the JSON line");
 ABSL_FLAG(bool, cuda_graphs, false, "gpu: capture the run into a CUDA graph and replay it");
 ABSL_FLAG(bool, tf32, false, "gpu: let float32 Conv/Gemm/MatMul use TF32 tensor cores");
-ABSL_FLAG(bool, fuse, true, "fuse Relu/Clip into the preceding Conv (--nofuse to compare)");
+ABSL_FLAG(bool, fuse, true, "fuse Relu/Clip into the Conv or Add before it, and Sigmoid + Mul into one SiLU step (--nofuse to compare)");
 ABSL_FLAG(bool, channels_last, true,
           "keep activations NHWC between XNNPACK kernels (--nochannels_last to compare)");
 
@@ -172,7 +172,7 @@ int main(int argc, char** argv) {
   }
   tandem::executors::CpuExecutorOptions exec_options;
   exec_options.threads = threads;
-  exec_options.fuse_clamps = absl::GetFlag(FLAGS_fuse);
+  exec_options.fuse = absl::GetFlag(FLAGS_fuse);
   exec_options.channels_last = absl::GetFlag(FLAGS_channels_last);
   exec_options.infer = tandem::importer::MakeNodeInference(g.opsets());
   absl::StatusOr<std::unique_ptr<tandem::executors::CpuExecutor>> executor(nullptr);
