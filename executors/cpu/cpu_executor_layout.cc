@@ -14,8 +14,14 @@
 //    full-size input is channels-last). A
 //    consumer that needs NCHW gets one conversion step, shared by all such consumers, placed
 //    just before the first of them. Graph outputs are always NCHW. Dims stay the ONNX ones; only
-//    the bytes are permuted.
+//    the bytes are permuted. A Transpose to NHWC dims (perm 0,2,3,1) of a channels-last value,
+//    and one back to NCHW dims (perm 0,3,1,2) whose output may stay channels-last, move no
+//    element: their output's bytes are their input's, so they become a copy (ConvNeXt wraps
+//    every LayerNorm and MLP in such a pair: two transposes and a conversion each became two
+//    copies).
 #include <cmath>
+#include <cstring>
+#include <initializer_list>
 #include <limits>
 
 #include "absl/container/flat_hash_set.h"
@@ -88,6 +94,21 @@ class ToChannelsFirstKernel final : public CpuKernel {
     return absl::OkStatus();
   }
 };
+
+// A Transpose whose output bytes are its input's, as the layouts fall (see 2. above).
+class SameBytesKernel final : public CpuKernel {
+ public:
+  absl::Status Run(const KernelContext& ctx) override {
+    const size_t bytes = ctx.outputs[0].byte_size();
+    if (bytes > 0) std::memcpy(ctx.outputs[0].data, ctx.inputs[0].data, bytes);
+    return absl::OkStatus();
+  }
+};
+
+bool IsTranspose(const ir::Node& node, std::initializer_list<int64_t> perm) {
+  return node.domain.empty() && node.op_type == "Transpose" && node.inputs.size() == 1 &&
+         node.outputs.size() == 1 && node.GetInts("perm") == std::vector<int64_t>(perm);
+}
 
 }  // namespace
 
@@ -203,6 +224,20 @@ void CpuExecutor::AssignLayouts() {
       }
       if (out) channels_last[step.outputs[0].value] = true;
       if (in || out) step.kernel->SetChannelsLast(in, out);
+      steps.push_back(std::move(step));
+      continue;
+    }
+    if (IsTranspose(node, {0, 2, 3, 1}) && step.inputs.size() == 1 && is_cl(step.inputs[0]) &&
+        step.outputs.size() == 1 && step.outputs[0].valid()) {
+      step.kernel = std::make_unique<SameBytesKernel>();  // NHWC bytes are the [N,H,W,C] output's
+      steps.push_back(std::move(step));
+      continue;
+    }
+    if (IsTranspose(node, {0, 3, 1, 2}) && step.inputs.size() == 1 && step.inputs[0].valid() &&
+        !is_cl(step.inputs[0]) && step.outputs.size() == 1 && eligible(step.outputs[0]) &&
+        g.value(step.inputs[0]).info.dtype == ir::DType::kFloat32) {
+      step.kernel = std::make_unique<SameBytesKernel>();  // the [N,H,W,C] input is the output's NHWC
+      channels_last[step.outputs[0].value] = true;
       steps.push_back(std::move(step));
       continue;
     }

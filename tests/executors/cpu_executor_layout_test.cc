@@ -30,7 +30,7 @@ Tensor Random(std::vector<int64_t> dims, uint32_t seed) {
 }
 
 // x[1,3,8,8] → conv a (3→8, 3x3, pad 1) → Relu → conv b (8→8, 3x3, pad 1) → Clip(0,6)
-//   → Add(with the Relu) → MaxPool 2x2 → Transpose(perm 0,2,3,1) [needs NCHW: a conversion]
+//   → Add(with the Relu) → MaxPool 2x2 → Transpose(perm 0,2,3,1) [a copy of the NHWC bytes]
 //   and MaxPool → GlobalAveragePool → output `gap` (layout-identical [1,8,1,1]),
 //   and Mul(MaxPool, gap) (a squeeze-excite scale) → GlobalMaxPool → output `gmp`,
 //   and the Add → output `sum` (a graph output: stays NCHW).
@@ -107,10 +107,10 @@ TEST(CpuExecutorLayout, RewritesMatchThePlainExecutor) {
     ASSERT_OK_AND_ASSIGN(auto fast, Make(m.g, true, threads));
     // NHWC: ra (conv_a with the Relu fused), cb (conv_b with the Clip fused), pooled and scaled
     // (the Mul broadcasts gap, which reads the same in both layouts). `sum` is a graph output,
-    // so the Add reads NCHW copies of cb and ra; the Transpose reads an NCHW copy of pooled,
-    // while the global pools read NHWC.
+    // so the Add reads NCHW copies of cb and ra; the Transpose to NHWC dims copies pooled's
+    // NHWC bytes as they are, and the global pools read NHWC.
     EXPECT_EQ(fast->channels_last_values(), 4);
-    EXPECT_EQ(fast->layout_conversions(), 3);
+    EXPECT_EQ(fast->layout_conversions(), 2);
     ExpectSameOutputs(*plain, *fast, Random({1, 3, 8, 8}, 7), 1e-6f);
   }
 }
@@ -291,6 +291,42 @@ TEST(CpuExecutorLayout, SigmoidTimesItsInputFusesIntoOneSiluStep) {
   EXPECT_TRUE(std::isnan(xs_got[2]));
   EXPECT_NEAR(xs_got[3], xs_want[3], 1e-40f);
   EXPECT_EQ(xs_got[4], 100.0f);
+}
+
+// ConvNeXt's block: Conv → Transpose(0,2,3,1) → LayerNormalization over C → Transpose(0,3,1,2)
+// → Add(the Conv's output) → Conv. With the Conv's output channels-last, both transposes only
+// copy bytes and nothing needs a layout conversion.
+TEST(CpuExecutorLayout, TransposesAroundChannelsLastValuesOnlyCopy) {
+  ir::Graph g{"convnext"};
+  g.set_opset("", 17);
+  auto x = *g.AddInput("x", F32({2, 3, 5, 7}));
+  auto w1 = *g.AddInitializer("w1", Random({8, 3, 3, 3}, 51));
+  auto w2 = *g.AddInitializer("w2", Random({4, 8, 1, 1}, 52));
+  auto scale = *g.AddInitializer("scale", Random({8}, 53));
+  auto bias = *g.AddInitializer("bias", Random({8}, 54));
+  auto a = *g.AddNodeOutput("a", F32({2, 8, 5, 7}));
+  auto t = *g.AddNodeOutput("t", F32({2, 5, 7, 8}));
+  auto n = *g.AddNodeOutput("n", F32({2, 5, 7, 8}));
+  auto back = *g.AddNodeOutput("back", F32({2, 8, 5, 7}));
+  auto sum = *g.AddNodeOutput("sum", F32({2, 8, 5, 7}));
+  auto y = *g.AddNodeOutput("y", F32({2, 4, 5, 7}));
+  std::map<std::string, ir::Attribute, std::less<>> conv3 = {
+      {"kernel_shape", ir::Attribute(std::vector<int64_t>{3, 3})},
+      {"pads", ir::Attribute(std::vector<int64_t>{1, 1, 1, 1})}};
+  (void)g.AddNode(ir::Node{"conv1", "Conv", "", {x, w1}, {a}, conv3});
+  (void)g.AddNode(ir::Node{"to_nhwc", "Transpose", "", {a}, {t}, {{"perm", ir::Attribute(std::vector<int64_t>{0, 2, 3, 1})}}});
+  (void)g.AddNode(ir::Node{"ln", "LayerNormalization", "", {t, scale, bias}, {n}, {{"axis", ir::Attribute(int64_t{-1})}}});
+  (void)g.AddNode(ir::Node{"to_nchw", "Transpose", "", {n}, {back}, {{"perm", ir::Attribute(std::vector<int64_t>{0, 3, 1, 2})}}});
+  (void)g.AddNode(ir::Node{"add", "Add", "", {back, a}, {sum}, {}});
+  (void)g.AddNode(ir::Node{"conv2", "Conv", "", {sum, w2}, {y}, {}});
+  g.AddOutput(y);
+  ASSERT_OK_AND_ASSIGN(auto plain, Make(g, false, 1));
+  for (int threads : {1, 2}) {
+    ASSERT_OK_AND_ASSIGN(auto fast, Make(g, true, threads));
+    EXPECT_EQ(fast->layout_conversions(), 0);
+    EXPECT_EQ(fast->channels_last_values(), 3);  // a, back, sum
+    ExpectSameOutputs(*plain, *fast, Random({2, 3, 5, 7}, 55), 1e-5f);
+  }
 }
 
 }  // namespace
