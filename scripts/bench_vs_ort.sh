@@ -5,7 +5,7 @@
 # How to run (from anywhere; models come from models/export.py):
 #   /usr/bin/python3 models/export.py --out build/models --only resnet18,bert_encoder
 #   scripts/bench_vs_ort.sh build/models/resnet18 build/models/bert_encoder \
-#       [--threads "1 2"] [--iters 20] [--warmup 1] [--check]
+#       [--threads "1 2"] [--iters 20] [--warmup 1] [--rounds 1] [--check]
 # Each MODEL_DIR holds model.onnx and, optionally, test_data_set_0/input_<i>.pb (else both
 # runtimes use random inputs). --check also compares both runtimes' outputs with
 # test_data_set_0/output_<i>.pb (rtol = atol = 1e-4) and adds a column with the verdicts.
@@ -18,6 +18,9 @@
 # The CPU-time columns are each process's median CPU time per run (all threads): at 1 thread
 # they hardly move when other work shares the machine, so read that ratio when it is busy.
 # (At 2 threads they include workers waiting for work, so they are not a latency.)
+# --rounds R runs R pairs per model and thread count, alternating which runtime goes first;
+# the table then shows each runtime's median and the median of the R per-pair ratios, which
+# holds still where the machine's speed drifts between runs.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ORT_DIR=$ROOT/tools/bench/ort
@@ -31,6 +34,7 @@ usage() {
 threads="1 2"
 iters=20
 warmup=1
+rounds=1
 check=0
 dirs=()
 while (($#)); do
@@ -38,6 +42,7 @@ while (($#)); do
     --threads) threads=${2:?--threads needs a value}; shift 2 ;;
     --iters) iters=${2:?--iters needs a value}; shift 2 ;;
     --warmup) warmup=${2:?--warmup needs a value}; shift 2 ;;
+    --rounds) rounds=${2:?--rounds needs a value}; shift 2 ;;
     --check) check=1; shift ;;
     -h|--help) usage ;;
     -*) echo "bench_vs_ort.sh: unknown flag $1" >&2; usage ;;
@@ -74,6 +79,14 @@ fmt() { node -e 'const [k, a, b] = process.argv.slice(1);
 # last_json: the last line of stdin that starts with '{' (tandem-run also prints text).
 last_json() { grep '^{' | tail -n 1 || true; }
 
+# median VALUES...: the median of the numbers given ('-' entries ignored; '-' when none).
+median() { node -e 'const v = process.argv.slice(1).filter((x) => x !== "-").map(Number).sort((a, b) => a - b);
+  if (!v.length) { console.log("-"); process.exit(0); }
+  const m = v.length >> 1; console.log(v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2);' "$@"; }
+# pair_ratios "A1 A2 .." "B1 B2 ..": the per-pair ratios A_i / B_i, space-separated.
+pair_ratios() { node -e 'const a = process.argv[1].split(" "), b = process.argv[2].split(" ");
+  console.log(a.map((x, i) => (x === "-" || b[i] === "-" || Number(b[i]) === 0 ? "-" : String(Number(x) / Number(b[i])))).join(" "));' "$1" "$2"; }
+
 header="| model | threads | tandem median ms | ORT median ms | ratio tandem/ORT | tandem CPU ms | ORT CPU ms | CPU ratio | tandem peak RSS MiB | ORT peak RSS MiB |"
 rule="| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 if ((check)); then header+=" outputs match torch (tandem / ORT) |"; rule+=" --- |"; fi
@@ -89,31 +102,44 @@ for dir in "${dirs[@]}"; do
   expect=()
   ((check)) && expect=(--expected "$dir/test_data_set_0" --rtol 1e-4 --atol 1e-4)
   for t in $threads; do
-    echo "bench_vs_ort.sh: $name, $t thread(s): tandem" >&2
-    tandem_out=$("$TANDEM_RUN" "$model" "${data[@]}" "${expect[@]}" --threads "$t" \
-                 --warmup "$warmup" --iters "$iters" 2>&1) && t_rc=0 || t_rc=$?
-    tandem_json=$(last_json <<<"$tandem_out")
-    echo "bench_vs_ort.sh: $name, $t thread(s): ORT" >&2
-    ort_out=$(node "$ORT_DIR/ort_bench.js" "$model" "${data[@]}" "${expect[@]}" --threads "$t" \
-              --warmup "$warmup" --iters "$iters" 2>&1) && o_rc=0 || o_rc=$?
-    ort_json=$(last_json <<<"$ort_out")
-
-    if [[ -n $tandem_json ]]; then
-      IFS=$'\t' read -r t_ms t_rss t_pass t_cpu <<<"$(json_fields "$tandem_json" median_ms peak_rss_bytes passed cpu_ms)"
-    else
-      # No JSON: the run failed before timing; show its error in the table.
-      t_ms=-; t_rss=-; t_pass=error; t_cpu=-
-      echo "${tandem_out:-(no output)} [exit status $t_rc]" | tail -n 3 | sed "s|^|  tandem $name: |" >&2
-    fi
-    if [[ -n $ort_json ]]; then
-      IFS=$'\t' read -r o_ms o_rss o_pass o_cpu <<<"$(json_fields "$ort_json" median_ms peak_rss_bytes passed cpu_ms)"
-    else
-      o_ms=-; o_rss=-; o_pass=error; o_cpu=-
-      echo "${ort_out:-(no output)} [exit status $o_rc]" | tail -n 3 | sed "s|^|  ORT $name: |" >&2
-    fi
+    t_ms_all=(); o_ms_all=(); t_cpu_all=(); o_cpu_all=()
+    t_pass=true; o_pass=true; t_rss=-; o_rss=-
+    for ((round = 0; round < rounds; ++round)); do
+      # Alternate which runtime goes first, so a drifting machine favours neither.
+      order=(tandem ort)
+      ((round % 2)) && order=(ort tandem)
+      for who in "${order[@]}"; do
+        echo "bench_vs_ort.sh: $name, $t thread(s): $who (round $((round + 1))/$rounds)" >&2
+        if [[ $who == tandem ]]; then
+          out=$("$TANDEM_RUN" "$model" "${data[@]}" "${expect[@]}" --threads "$t" \
+                --warmup "$warmup" --iters "$iters" 2>&1) && rc=0 || rc=$?
+        else
+          out=$(node "$ORT_DIR/ort_bench.js" "$model" "${data[@]}" "${expect[@]}" --threads "$t" \
+                --warmup "$warmup" --iters "$iters" 2>&1) && rc=0 || rc=$?
+        fi
+        json=$(last_json <<<"$out")
+        if [[ -n $json ]]; then
+          IFS=$'\t' read -r ms rss pass cpu <<<"$(json_fields "$json" median_ms peak_rss_bytes passed cpu_ms)"
+        else
+          # No JSON: the run failed before timing; show its error in the table.
+          ms=-; rss=-; pass=error; cpu=-
+          echo "${out:-(no output)} [exit status $rc]" | tail -n 3 | sed "s|^|  $who $name: |" >&2
+        fi
+        if [[ $who == tandem ]]; then
+          t_ms_all+=("$ms"); t_cpu_all+=("$cpu"); [[ $rss != - ]] && t_rss=$rss; [[ $pass != true ]] && t_pass=$pass
+        else
+          o_ms_all+=("$ms"); o_cpu_all+=("$cpu"); [[ $rss != - ]] && o_rss=$rss; [[ $pass != true ]] && o_pass=$pass
+        fi
+      done
+    done
+    ((check)) || { t_pass=-; o_pass=-; }
+    t_ms=$(median "${t_ms_all[@]}"); o_ms=$(median "${o_ms_all[@]}")
+    t_cpu=$(median "${t_cpu_all[@]}"); o_cpu=$(median "${o_cpu_all[@]}")
+    ms_ratio=$(median $(pair_ratios "${t_ms_all[*]}" "${o_ms_all[*]}"))
+    cpu_ratio=$(median $(pair_ratios "${t_cpu_all[*]}" "${o_cpu_all[*]}"))
     t_cell=$(fmt ms "$t_ms"); [[ $t_ms == - ]] && t_cell="error"
     o_cell=$(fmt ms "$o_ms"); [[ $o_ms == - ]] && o_cell="error"
-    row="| $name | $t | $t_cell | $o_cell | $(fmt ratio "$t_ms" "$o_ms") | $(fmt ms "$t_cpu") | $(fmt ms "$o_cpu") | $(fmt ratio "$t_cpu" "$o_cpu") |"
+    row="| $name | $t | $t_cell | $o_cell | $(fmt ratio "$ms_ratio" 1) | $(fmt ms "$t_cpu") | $(fmt ms "$o_cpu") | $(fmt ratio "$cpu_ratio" 1) |"
     row+=" $(fmt mib "$t_rss") | $(fmt mib "$o_rss") |"
     ((check)) && row+=" $t_pass / $o_pass |"
     rows+=("$row")
