@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <vector>
@@ -99,6 +100,22 @@ class CpuKernel {
   // (so the executor drops the Relu/Clip that followed). (optional) defaults to false.
   virtual bool fused_clamp() const { return false; }
 };
+
+// A std::vector whose buffer starts on a 64-byte line: packed weights that vector kernels load
+// 64 bytes at a time, so no load straddles two cache lines (malloc only promises 16 bytes).
+template <typename T>
+struct CacheLineAllocator {
+  using value_type = T;
+  CacheLineAllocator() = default;
+  template <typename U>
+  CacheLineAllocator(const CacheLineAllocator<U>&) {}
+  T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{64})); }
+  void deallocate(T* p, size_t) { ::operator delete(p, std::align_val_t{64}); }
+  friend bool operator==(const CacheLineAllocator&, const CacheLineAllocator&) { return true; }
+  friend bool operator!=(const CacheLineAllocator&, const CacheLineAllocator&) { return false; }
+};
+template <typename T>
+using CacheLineVector = std::vector<T, CacheLineAllocator<T>>;
 
 // Heap bytes held by the given std::vectors (for ScratchBytes overrides).
 template <typename... Vectors>

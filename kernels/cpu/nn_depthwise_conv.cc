@@ -35,7 +35,7 @@ constexpr int64_t kChannelChunk = 96;
 
 class DepthwiseConvKernel final : public CpuKernel {
  public:
-  DepthwiseConvKernel(const ConvParams& p, std::vector<float> weights, std::vector<float> bias, FusedClamp clamp)
+  DepthwiseConvKernel(const ConvParams& p, CacheLineVector<float> weights, CacheLineVector<float> bias, FusedClamp clamp)
       : p_(p), w_(ToWindow3(p.window)), weights_(std::move(weights)), bias_(std::move(bias)), clamp_(clamp) {
     in_.resize(static_cast<size_t>(p.batch * p.in_channels * p.window.in_size()));
     out_.resize(static_cast<size_t>(p.batch * p.out_channels * p.window.out_size()));
@@ -46,8 +46,8 @@ class DepthwiseConvKernel final : public CpuKernel {
   void SetChannelsLast(bool input0, bool output0) override {
     in_nhwc_ = input0;
     out_nhwc_ = output0;
-    if (in_nhwc_) std::vector<float>().swap(in_);
-    if (out_nhwc_) std::vector<float>().swap(out_);
+    if (in_nhwc_) CacheLineVector<float>().swap(in_);
+    if (out_nhwc_) CacheLineVector<float>().swap(out_);
   }
   bool fused_clamp() const override { return fused_clamp_; }
   void MarkClampFused() { fused_clamp_ = true; }
@@ -95,12 +95,12 @@ class DepthwiseConvKernel final : public CpuKernel {
  private:
   ConvParams p_;
   Window3 w_;                  // the 2-D window lives in dims 1 (height) and 2 (width)
-  std::vector<float> weights_;  // [kernel_h * kernel_w][channels]
-  std::vector<float> bias_;     // [channels], or empty
+  CacheLineVector<float> weights_;  // [kernel_h * kernel_w][channels]
+  CacheLineVector<float> bias_;     // [channels], or empty
   FusedClamp clamp_;
   bool in_nhwc_ = false, out_nhwc_ = false;
   bool fused_clamp_ = false;
-  std::vector<float> in_, out_;  // NHWC scratch for an NCHW input or output
+  CacheLineVector<float> in_, out_;  // NHWC scratch for an NCHW input or output
 };
 
 }  // namespace
@@ -120,12 +120,12 @@ KernelOr MakeDepthwiseConv(const KernelBuildContext& ctx) {
   if (w == nullptr || (p->has_bias && b == nullptr)) return ctx.Unsupported("needs constant weights and bias");
   const int64_t channels = p->in_channels;
   // W [C, 1, kH, kW] -> [kH * kW][C].
-  std::vector<float> weights(static_cast<size_t>(taps * channels));
+  CacheLineVector<float> weights(static_cast<size_t>(taps * channels));
   const float* src = w->values<float>().data();
   for (int64_t c = 0; c < channels; ++c) {
     for (int64_t t = 0; t < taps; ++t) weights[t * channels + c] = src[c * taps + t];
   }
-  std::vector<float> bias;
+  CacheLineVector<float> bias;
   if (b != nullptr) bias.assign(b->values<float>().begin(), b->values<float>().end());
   const FusedClamp clamp = ctx.requested_clamp().value_or(FusedClamp{-kInf, kInf});
   auto kernel = std::make_unique<DepthwiseConvKernel>(*p, std::move(weights), std::move(bias), clamp);
