@@ -147,7 +147,7 @@ class BatchNormKernel : public CpuKernel {
                                const std::vector<double>& bias, const std::vector<double>& mean,
                                const std::vector<double>& var) {
     const int64_t c = p_.c;
-    std::vector<float> a(c), b(c);
+    CacheLineVector<float> a(c), b(c);  // read 64 bytes at a time by channel_affine
     for (int64_t k = 0; k < c; ++k) {
       const double inv = scale[k] / std::sqrt(var[k] + epsilon_);
       a[k] = static_cast<float>(inv);
